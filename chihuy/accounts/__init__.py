@@ -1,0 +1,1 @@
+"""Accounts: users, their unit and roles, API tokens, and `access` — jurisdiction scoping for every app."""

@@ -1,0 +1,1 @@
+"""Core: base model, clock, application errors, effective-dated policies, audit events, pagination, text."""

@@ -1,0 +1,1 @@
+"""People: the person registry, identity matching and merge, vulnerability, households."""

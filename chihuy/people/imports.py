@@ -1,0 +1,271 @@
+"""Bulk import of people from CSV/Excel: every row validated first; duplicates (against the registry or
+earlier rows of the same file) are set aside for review, not created; nothing is written if any row fails.
+
+Built for speed (≥ 5,000 rows/s): one query per check per chunk, bulk inserts, no per-row audit rows
+(one import event lists the created ids' range instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chihuy.accounts.access import require_perm
+from chihuy.accounts.roles import Perm
+from chihuy.core import clock
+from chihuy.core.audit import audit_record
+from chihuy.core.errors import ApplicationError
+from chihuy.core.tabular import read_table
+from chihuy.core.text import clean_name, fold, name_keys
+from chihuy.people.enums import Sex
+from chihuy.people.models import Person, PersonNameKey
+from chihuy.people.validators import normalize_national_id, normalize_phone
+from chihuy.places.enums import UnitLevel
+from chihuy.places.models import Unit
+
+ALIASES = {
+    "ho_ten": "full_name",
+    "ho_va_ten": "full_name",
+    "ten": "full_name",
+    "full_name": "full_name",
+    "name": "full_name",
+    "ngay_sinh": "birth_date",
+    "birth_date": "birth_date",
+    "nam_sinh": "birth_year",
+    "birth_year": "birth_year",
+    "gioi_tinh": "sex",
+    "sex": "sex",
+    "cccd": "national_id",
+    "cmnd": "national_id",
+    "cccd_cmnd": "national_id",
+    "so_cccd": "national_id",
+    "national_id": "national_id",
+    "so_dien_thoai": "phone",
+    "dien_thoai": "phone",
+    "sdt": "phone",
+    "phone": "phone",
+    "dia_chi": "address_text",
+    "address": "address_text",
+    "ma_don_vi": "unit_code",
+    "ma_xa": "unit_code",
+    "ma_thon": "unit_code",
+    "unit_code": "unit_code",
+    "nghe_nghiep": "occupation",
+    "occupation": "occupation",
+}
+SEX_WORDS = {
+    "nam": Sex.MALE,
+    "m": Sex.MALE,
+    "male": Sex.MALE,
+    "nu": Sex.FEMALE,
+    "f": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "": Sex.UNKNOWN,
+    "u": Sex.UNKNOWN,
+    "khong ro": Sex.UNKNOWN,
+}
+CHUNK = 900  # below SQLite's parameter limit
+
+
+@dataclass
+class PersonImportReport:
+    total_rows: int = 0
+    created: int = 0
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+        }
+
+
+def _parse_date(text: str) -> dt.date:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def person_import(*, actor: Any, within: str, data: bytes, filename: str) -> PersonImportReport:
+    require_perm(actor, Perm.PERSON_IMPORT)
+    table = read_table(data, filename=filename, required=["full_name", "unit_code"], aliases=ALIASES)
+    report = PersonImportReport(total_rows=len(table.rows))
+    today = clock.today()
+    units = {
+        u.code: u for u in Unit.objects.filter(path__under=within, level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE])
+    }
+    prepared: list[tuple[int, Person]] = []
+    for row in table.rows:
+        v = row.values
+        errs: list[dict[str, Any]] = []
+
+        def err(field_name: str, message: str, _row: int = row.number, _errs: list[dict[str, Any]] = errs) -> None:
+            _errs.append({"row": _row, "field": field_name, "message": message})
+
+        name = clean_name(v.get("full_name", ""))
+        if len(fold(name)) < 2:
+            err("full_name", _("Thiếu họ tên."))
+        birth_date = None
+        birth_year = None
+        if v.get("birth_date"):
+            try:
+                birth_date = _parse_date(v["birth_date"])
+                birth_year = birth_date.year
+                if birth_date > today:
+                    err("birth_date", _("Ngày sinh ở tương lai."))
+                elif birth_year < 1900:
+                    err("birth_date", _("Ngày sinh trước năm 1900."))
+            except ValueError:
+                err("birth_date", _("Ngày sinh “%(v)s” không đúng dạng dd/mm/yyyy.") % {"v": v["birth_date"]})
+        elif v.get("birth_year"):
+            if v["birth_year"].isdigit() and 1900 <= int(v["birth_year"]) <= today.year:
+                birth_year = int(v["birth_year"])
+            else:
+                err("birth_year", _("Năm sinh “%(v)s” không hợp lệ.") % {"v": v["birth_year"]})
+        sex = SEX_WORDS.get(fold(v.get("sex", "")))
+        if sex is None:
+            err("sex", _("Giới tính “%(v)s”: ghi Nam hoặc Nữ.") % {"v": v.get("sex")})
+            sex = Sex.UNKNOWN
+        national_id = phone = ""
+        try:
+            national_id = normalize_national_id(v.get("national_id", ""), birth_year=birth_year, sex=sex)
+        except ApplicationError as exc:
+            err("national_id", exc.message)
+        try:
+            phone = normalize_phone(v.get("phone", ""))
+        except ApplicationError as exc:
+            err("phone", exc.message)
+        code = v.get("unit_code", "")
+        unit = units.get(code) or (units.get(code.zfill(5)) if code.isdigit() else None)
+        if unit is None:
+            err("unit_code", _("Mã xã/thôn “%(v)s” không có trong địa bàn.") % {"v": code})
+        if errs:
+            report.errors.extend(errs)
+            continue
+        assert unit is not None
+        folded = fold(name)
+        prepared.append(
+            (
+                row.number,
+                Person(
+                    full_name=name,
+                    name_folded=folded,
+                    birth_date=birth_date,
+                    birth_year=birth_year,
+                    sex=sex,
+                    national_id=national_id,
+                    phone=phone,
+                    address_text=v.get("address_text", "")[:300],
+                    unit=unit,
+                    unit_path=unit.path,
+                    occupation=v.get("occupation", "")[:150],
+                ),
+            )
+        )
+    if report.errors:
+        return report
+    fresh = _set_aside_duplicates(prepared, report)
+    with transaction.atomic():
+        created = Person.objects.bulk_create(fresh, batch_size=CHUNK)
+        if created and created[0].pk is None:  # backends that do not return ids
+            created = list(Person.objects.filter(unit_path__under=within).order_by("-pk")[: len(fresh)])
+        PersonNameKey.objects.bulk_create(
+            [
+                PersonNameKey(person_id=p.pk, key=k, unit_path=p.unit_path)
+                for p in created
+                for k in name_keys(p.name_folded)
+            ],
+            batch_size=CHUNK,
+        )
+        ids = sorted(p.pk for p in created)
+        audit_record(
+            actor=actor,
+            action="import",
+            object_type="people.person",
+            object_repr=filename,
+            unit_path=within,
+            details={
+                "created": len(ids),
+                "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None,
+                "duplicates": len(report.duplicates),
+            },
+        )
+    report.created = len(created)
+    return report
+
+
+def _set_aside_duplicates(prepared: list[tuple[int, Person]], report: PersonImportReport) -> list[Person]:
+    """The same three rules as the one-by-one check, answered a chunk at a time."""
+    ids = {p.national_id for _, p in prepared if p.national_id}
+    phones = {p.phone for _, p in prepared if p.phone}
+    names = {p.name_folded for _, p in prepared if p.birth_year}
+    by_id: dict[str, int] = {}
+    by_phone: dict[str, list[tuple[int, str]]] = {}
+    by_name: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    active = Person.objects.filter(is_active=True)
+    for chunk in _chunks(sorted(ids)):
+        for pk, nid in active.filter(national_id__in=chunk).values_list("pk", "national_id"):
+            by_id.setdefault(nid, pk)
+    for chunk in _chunks(sorted(phones)):
+        for pk, phone, name in active.filter(phone__in=chunk).values_list("pk", "phone", "name_folded"):
+            by_phone.setdefault(phone, []).append((pk, name))
+    for chunk in _chunks(sorted(names)):
+        for pk, name, year, path in active.filter(name_folded__in=chunk).values_list(
+            "pk", "name_folded", "birth_year", "unit_path"
+        ):
+            if year:
+                by_name.setdefault((name, year), []).append((pk, path))
+    from chihuy.people.selectors import similar_names
+
+    fresh: list[Person] = []
+    seen_ids: dict[str, int] = {}
+    for number, p in prepared:
+        reason, match = "", None
+        commune = _commune_prefix(p.unit)
+        if p.national_id and p.national_id in by_id:
+            reason, match = "national_id", by_id[p.national_id]
+        elif p.national_id and p.national_id in seen_ids:
+            reason, match = "national_id_in_file", seen_ids[p.national_id]
+        elif p.birth_year and any(
+            path.startswith(commune) for _, path in by_name.get((p.name_folded, p.birth_year), [])
+        ):
+            reason = "name_birth_commune"
+            match = next(pk for pk, path in by_name[(p.name_folded, p.birth_year)] if path.startswith(commune))
+        elif p.phone and any(similar_names(n, p.name_folded) for _, n in by_phone.get(p.phone, [])):
+            reason = "phone_name"
+            match = next(pk for pk, n in by_phone[p.phone] if similar_names(n, p.name_folded))
+        if reason:
+            report.duplicates.append(
+                {
+                    "row": number,
+                    "reason": reason,
+                    "full_name": p.full_name,
+                    ("row_match" if reason.endswith("in_file") else "person_id"): match,
+                }
+            )
+            continue
+        if p.national_id:
+            seen_ids[p.national_id] = number
+        fresh.append(p)
+    return fresh
+
+
+def _commune_prefix(unit: Unit) -> str:
+    if unit.level == UnitLevel.VILLAGE:
+        return unit.path.rsplit("/", 2)[0] + "/"
+    return unit.path
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]

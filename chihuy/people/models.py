@@ -1,0 +1,107 @@
+"""The person registry. Every person carries the unit path of where they live (their jurisdiction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+from chihuy.core.models import BaseModel
+from chihuy.people.enums import Sex, Vulnerability
+
+
+class Household(BaseModel):
+    unit = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="households")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    address = models.CharField(max_length=300, blank=True)
+    head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "hộ gia đình"
+        verbose_name_plural = "hộ gia đình"
+
+    def __str__(self) -> str:
+        return self.address or f"Hộ #{self.pk}"
+
+
+class Person(BaseModel):
+    full_name = models.CharField(max_length=150)
+    # Folded (no diacritics, lower case) copy of the name: the duplicate check's key.
+    name_folded = models.CharField(max_length=150, editable=False)
+    birth_date = models.DateField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    national_id = models.CharField(max_length=12, blank=True)
+    phone = models.CharField(max_length=11, blank=True)
+    address_text = models.CharField(max_length=300, blank=True)
+    unit = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="people")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    occupation = models.CharField(max_length=150, blank=True)
+    chronic_conditions = models.JSONField(default=list, blank=True)
+    is_pregnant = models.BooleanField(default=False)
+    is_demo = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+
+    class Meta:
+        verbose_name = "người"
+        verbose_name_plural = "người"
+        indexes = [
+            models.Index(fields=["national_id"], name="person_national_id", condition=~Q(national_id="")),
+            models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
+            models.Index(fields=["name_folded", "birth_year"], name="person_name_birth"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900), name="person_birth_year_sane"
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="person_not_merged_into_self"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def age(self, on: dt.date) -> int | None:
+        if self.birth_date:
+            years = on.year - self.birth_date.year
+            return years - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        if self.birth_year:
+            return on.year - self.birth_year
+        return None
+
+    def vulnerabilities(self, on: dt.date) -> list[str]:
+        found = []
+        age = self.age(on)
+        if age is not None and age >= 65:
+            found.append(Vulnerability.ELDERLY.value)
+        if self.chronic_conditions:
+            found.append(Vulnerability.CHRONIC.value)
+        if self.is_pregnant:
+            found.append(Vulnerability.PREGNANT.value)
+        return found
+
+
+class PersonNameKey(models.Model):
+    """Each word-suffix of a person's folded name ("nguyen van an", "van an", "an"): prefix search on
+    these answers full-name, middle+given and given-name searches with one ordinary index."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=150)
+    unit_path = models.CharField(max_length=255)
+
+    class Meta:
+        # varchar_pattern_ops: PostgreSQL serves `LIKE 'prefix%'` from it under any collation (SQLite ignores it).
+        indexes = [
+            models.Index(
+                fields=["key", "unit_path"],
+                name="person_name_key",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            )
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="person_name_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,201 @@
+"""Reads of the person registry, always scoped to the reader's jurisdiction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from django.db.models import QuerySet
+
+from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path
+from chihuy.accounts.roles import Perm
+from chihuy.core.audit import audit_record
+from chihuy.core.errors import not_found
+from chihuy.core.pagination import Page, decode_cursor, encode_cursor
+from chihuy.core.text import fold
+from chihuy.people.models import Person, PersonNameKey
+
+
+def person_qs(actor: Any, *, within: str | None = None, include_inactive: bool = False) -> QuerySet[Person]:
+    qs = Person.objects.filter(scope_q(actor, within=within)).select_related("unit")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def person_get(*, actor: Any, person_id: int, audit: bool = True) -> Person:
+    """The person if inside the reader's jurisdiction (merged records too, to show where they went);
+    404 otherwise. Every read of a person's record is audited."""
+    require_perm(actor, Perm.PERSON_VIEW)
+    person = (
+        person_qs(actor, include_inactive=True)
+        .select_related("unit__parent", "household", "merged_into")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise not_found()
+    if audit:
+        audit_record(actor=actor, action="view", obj=person)
+    return person
+
+
+def _digits(q: str) -> str:
+    return "".join(ch for ch in q if ch.isdigit())
+
+
+def person_search(
+    *, actor: Any, q: str = "", within: str | None = None, cursor: str | None = None, limit: int = 25
+) -> Page[Person]:
+    """Search by name (diacritics- and case-insensitive, full, middle+given or given name), national ID
+    or phone. Keyset-paginated: by name key for names, by id otherwise."""
+    require_perm(actor, Perm.PERSON_VIEW)
+    limit = max(1, min(limit, 100))
+    query = q.strip()
+    digits = _digits(query)
+    base = person_qs(actor, within=within)
+    if query and digits and len(digits) >= 6 and len(digits) >= len(query.replace(" ", "").replace("+", "")) - 1:
+        return _search_number(base, digits, cursor, limit)
+    folded = fold(query)
+    if not folded:
+        return _page_by_id(base, cursor, limit)
+    return _search_name(actor, folded, within, cursor, limit)
+
+
+def _page_by_id(qs: QuerySet[Person], cursor: str | None, limit: int) -> Page[Person]:
+    if cursor:
+        (last,) = decode_cursor(cursor, 1)
+        qs = qs.filter(pk__lt=int(last))
+    rows = list(qs.order_by("-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor([rows[-1].pk]) if more else None)
+
+
+def _search_number(qs: QuerySet[Person], digits: str, cursor: str | None, limit: int) -> Page[Person]:
+    from django.db.models import Q
+
+    variants = {digits}
+    if digits.startswith("84") and len(digits) in (11, 12):
+        variants.add("0" + digits[2:])
+    if len(digits) == 9 and not digits.startswith("0"):
+        variants.add("0" + digits)
+    return _page_by_id(qs.filter(Q(national_id__in=variants) | Q(phone__in=variants)), cursor, limit)
+
+
+def _search_name(actor: Any, folded: str, within: str | None, cursor: str | None, limit: int) -> Page[Person]:
+    from chihuy.accounts.access import view_path
+
+    keys = PersonNameKey.objects.filter(key__prefix=folded, unit_path__under=view_path(actor, within))
+    if cursor:
+        last_key, last_id = decode_cursor(cursor, 2)
+        from django.db.models import Q
+
+        keys = keys.filter(Q(key__gt=last_key) | Q(key=last_key, person_id__gt=last_id))
+    people: list[Person] = []
+    seen: set[int] = set()
+    last: tuple[str, int] | None = None
+    more = False
+    # Over-fetch keys: one person may match on two suffixes ("an an"); inactive ones are dropped.
+    batch = list(keys.order_by("key", "person_id").values_list("key", "person_id")[: limit * 2 + 1])
+    ids = [pid for _, pid in batch]
+    by_id = {p.pk: p for p in Person.objects.filter(pk__in=ids, is_active=True).select_related("unit")}
+    for key, pid in batch:
+        if len(people) == limit:
+            more = True
+            break
+        last = (key, pid)
+        if pid in seen or pid not in by_id:
+            continue
+        seen.add(pid)
+        people.append(by_id[pid])
+    if not more and len(batch) == limit * 2 + 1:
+        more = True
+    return Page(items=people, next_cursor=encode_cursor(list(last)) if more and last else None)
+
+
+@dataclass
+class Candidate:
+    person: Person
+    reasons: list[str]
+
+
+@dataclass
+class DuplicateCheck:
+    candidates: list[Candidate]
+    hidden_matches: int  # matches outside the reader's jurisdiction: counted, never shown
+
+
+def _commune_path(unit_path: str) -> str:
+    """The path of the commune-level unit containing `unit_path` (villages fold into their commune)."""
+    from chihuy.places.models import Unit
+
+    unit = Unit.objects.filter(path=unit_path).only("level", "parent__path").select_related("parent").first()
+    if unit is not None and unit.level == "village" and unit.parent is not None:
+        return unit.parent.path
+    return unit_path
+
+
+def similar_names(a: str, b: str) -> bool:
+    a, b = fold(a), fold(b)
+    if not a or not b:
+        return False
+    if a == b or (a.split()[-1:] == b.split()[-1:] and SequenceMatcher(None, a, b).ratio() >= 0.6):
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def duplicate_candidates(
+    *,
+    actor: Any,
+    full_name: str,
+    birth_year: int | None,
+    national_id: str,
+    phone: str,
+    unit_path: str,
+    exclude_id: int | None = None,
+) -> DuplicateCheck:
+    """People who are probably the same: same national ID; or same folded name + birth year + commune;
+    or same phone + a similar name. Three indexed look-ups."""
+    found: dict[int, Candidate] = {}
+    hidden: set[int] = set()
+    folded = fold(full_name)
+
+    def note(p: Person, reason: str) -> None:
+        if p.pk == exclude_id:
+            return
+        if not in_jurisdiction(actor, p.unit_path):
+            hidden.add(p.pk)
+            return
+        found.setdefault(p.pk, Candidate(person=p, reasons=[])).reasons.append(reason)
+
+    active = Person.objects.filter(is_active=True).select_related("unit")
+    if national_id:
+        for p in active.filter(national_id=national_id)[:20]:
+            note(p, "national_id")
+    if folded and birth_year:
+        commune = _commune_path(unit_path) if unit_path else ""
+        qs = active.filter(name_folded=folded, birth_year=birth_year)
+        if commune:
+            qs = qs.filter(unit_path__under=commune)
+        for p in qs[:20]:
+            note(p, "name_birth_commune")
+    if phone:
+        for p in active.filter(phone=phone)[:20]:
+            if similar_names(p.full_name, full_name):
+                note(p, "phone_name")
+    return DuplicateCheck(candidates=list(found.values()), hidden_matches=len(hidden))
+
+
+def person_count(*, actor: Any, within: str | None = None) -> int:
+    return person_qs(actor, within=within).count()
+
+
+def visible_root(actor: Any) -> str:
+    return user_path(actor)
+
+
+def age_on(person: Person, day: dt.date) -> int | None:
+    return person.age(day)

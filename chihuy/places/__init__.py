@@ -1,0 +1,1 @@
+"""Places: the administrative unit tree (province > district > commune > village), typed sites, populations."""

@@ -1,0 +1,77 @@
+"""Reads of the places domain. Unit reads are not person-level: every signed-in user may browse the tree."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from chihuy.core.errors import not_found
+from chihuy.places.enums import AgeBand
+from chihuy.places.models import Population, Site, Unit
+
+
+def unit_get(*, unit_id: int | None = None, path: str | None = None, code: str | None = None) -> Unit:
+    qs = Unit.objects.select_related("parent")
+    try:
+        if unit_id is not None:
+            return qs.get(pk=unit_id)
+        if path is not None:
+            return qs.get(path=path)
+        return qs.get(code=code)
+    except (Unit.DoesNotExist, Unit.MultipleObjectsReturned, ValueError) as exc:
+        raise not_found() from exc
+
+
+def unit_children(unit: Unit) -> list[Unit]:
+    return list(Unit.objects.filter(parent=unit, is_active=True).order_by("code"))
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    paths = unit.ancestor_paths()[:-1]
+    return list(Unit.objects.filter(path__in=paths).order_by("depth"))
+
+
+def unit_roots() -> list[Unit]:
+    return list(Unit.objects.filter(parent__isnull=True, is_active=True).order_by("code"))
+
+
+def unit_population(unit: Unit, *, year: int | None = None) -> dict[str, object]:
+    """Population of the unit's subtree by age band, the latest year loaded, and whether it is an estimate.
+
+    Figures are kept at the lowest unit that has them; a unit's total sums its subtree, counting each
+    leaf once (a commune's own row is used only when none of its villages have one).
+    """
+    rows = Population.objects.filter(unit_path__under=unit.path)
+    if year is None:
+        latest = rows.order_by("-year").values_list("year", flat=True).first()
+        if latest is None:
+            return {"year": None, "total": 0, "bands": dict.fromkeys(AgeBand.values, 0), "is_estimate": False}
+        year = latest
+    rows = rows.filter(year=year)
+    paths = set(rows.values_list("unit_path", flat=True).distinct())
+    # Drop rows of units that have a descendant with figures (avoid double counting).
+    covered = {p for p in paths if any(q != p and q.startswith(p) for q in paths)}
+    rows = rows.exclude(unit_path__in=covered)
+    by_band = dict(rows.values_list("age_band").annotate(total=Sum("count")).values_list("age_band", "total"))
+    bands = {band: int(by_band.get(band) or 0) for band in AgeBand.values}
+    return {
+        "year": year,
+        "total": sum(bands.values()),
+        "bands": bands,
+        "is_estimate": rows.filter(is_estimate=True).exists(),
+    }
+
+
+def site_list(*, within: str, kind: str | None = None, include_inactive: bool = False) -> list[Site]:
+    qs = Site.objects.filter(unit_path__under=within).select_related("unit")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("unit_path", "kind", "name")[:500])
+
+
+def site_get(*, within: str, site_id: int) -> Site:
+    site = Site.objects.select_related("unit").filter(pk=site_id, unit_path__under=within).first()
+    if site is None:
+        raise not_found()
+    return site

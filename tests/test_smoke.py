@@ -1,0 +1,20 @@
+"""The house stands: units loaded, a person created through the service is found without diacritics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chihuy.people.selectors import person_search
+
+
+def test_units_loaded(province: Any) -> None:
+    assert province.name == "Tỉnh Lai Châu"
+    assert province.children.count() == 8
+
+
+def test_person_found_without_diacritics(make_person: Any, make_user: Any) -> None:
+    person = make_person(full_name="Nguyễn Văn An", birth_year=1980)
+    officer = make_user("health_officer")
+    page = person_search(actor=officer, q="nguyen van an")
+    assert [p.pk for p in page.items] == [person.pk]
+    assert [p.pk for p in person_search(actor=officer, q="AN").items] == [person.pk]
