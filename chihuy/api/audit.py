@@ -49,9 +49,9 @@ class AuditFilter(Schema):
 @router.get("/events", response=AuditPage, summary="Nhật ký truy cập và thay đổi (theo địa bàn)")
 def list_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     qs = audit_list(
-        actor=request.auth,
+        actor=request.auth,  # type: ignore[attr-defined]
         action=filters.action,
-        object_type=filters.object_type,  # type: ignore[attr-defined]
+        object_type=filters.object_type,
         username=filters.username,
         object_id=filters.object_id,
         since=filters.since,

@@ -13,10 +13,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from chihuy.accounts.api import router as accounts_router
 from chihuy.api.audit import router as audit_router
 from chihuy.api.auth import AUTH
-from chihuy.core.audit import audit_context
+from chihuy.api.units import router as places_router
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.people.api import router as people_router
-from chihuy.places.api import router as places_router
 
 api = NinjaAPI(
     title="ChiHuy API",
@@ -71,5 +70,3 @@ api.add_router("/units", places_router)
 api.add_router("/people", people_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
-
-__all__ = ["api", "audit_context"]

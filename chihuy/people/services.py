@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import in_jurisdiction, require_in_jurisdiction, require_perm
@@ -278,7 +278,7 @@ def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
 # --- merge ---------------------------------------------------------------------------------
 
 
-def _person_links() -> list[models.ForeignKey[Any, Any]]:
+def _person_links() -> list[Any]:
     """Every foreign key to Person in every installed app (later apps' links are moved too)."""
     links = []
     for rel in Person._meta.get_fields(include_hidden=True):
@@ -384,7 +384,7 @@ def person_unmerge(*, actor: Any, event_id: int, reason: str) -> Person:
     restore = event.details.get("target_before", {})
     if restore:
         for attname, value in restore.items():
-            target_field = Person._meta.get_field(attname.removesuffix("_id"))
+            target_field: Any = Person._meta.get_field(attname.removesuffix("_id"))
             setattr(target, target_field.attname, target_field.to_python(value) if value is not None else None)
         target.save()
     source.is_active = True

@@ -1,4 +1,4 @@
-"""Units (read) and sites API."""
+"""Units (read) and sites API. Lives in the API layer: it checks permissions (accounts) around places services."""
 
 from __future__ import annotations
 
