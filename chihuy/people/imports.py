@@ -101,9 +101,7 @@ def person_import(*, actor: Any, within: str, data: bytes, filename: str) -> Per
     table = read_table(data, filename=filename, required=["full_name", "unit_code"], aliases=ALIASES)
     report = PersonImportReport(total_rows=len(table.rows))
     today = clock.today()
-    units = {
-        u.code: u for u in Unit.objects.filter(path__under=within, level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE])
-    }
+    units = _unit_keys(within)
     prepared: list[tuple[int, Person]] = []
     for row in table.rows:
         v = row.values
@@ -145,7 +143,7 @@ def person_import(*, actor: Any, within: str, data: bytes, filename: str) -> Per
             phone = normalize_phone(v.get("phone", ""))
         except ApplicationError as exc:
             err("phone", exc.message)
-        code = v.get("unit_code", "")
+        code = v.get("unit_code", "").strip()
         unit = units.get(code) or (units.get(code.zfill(5)) if code.isdigit() else None)
         if unit is None:
             err("unit_code", _("Mã xã/thôn “%(v)s” không có trong địa bàn.") % {"v": code})
@@ -259,6 +257,20 @@ def _set_aside_duplicates(prepared: list[tuple[int, Person]], report: PersonImpo
             seen_ids[p.national_id] = number
         fresh.append(p)
     return fresh
+
+
+def _unit_keys(within: str) -> dict[str, Unit]:
+    """How a file may name a unit: a commune's GSO code ("03418"), a village as "03418/01", or a full path.
+    A bare village code is ambiguous (every commune has a "01") and is not accepted."""
+    keys: dict[str, Unit] = {}
+    units = Unit.objects.filter(path__under=within, level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE])
+    for unit in units.select_related("parent"):
+        keys[unit.path] = unit
+        if unit.level == UnitLevel.COMMUNE:
+            keys[unit.code] = unit
+        elif unit.parent is not None:
+            keys[f"{unit.parent.code}/{unit.code}"] = unit
+    return keys
 
 
 def _commune_prefix(unit: Unit) -> str:

@@ -1,0 +1,27 @@
+"""`manage.py demo`: load the demo province (idempotent) and print the URL and the demo accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from chihuy.web.management.demo_data import DEMO_PASSWORD, build
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu demo: đơn vị thật của Lai Châu, thôn bản demo, dân số ước tính, người demo, tài khoản demo."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = build()
+        self.stdout.write(
+            f"{result['root'].name}: {result['communes']} xã; {result['villages_created']} thôn bản demo mới; "
+            f"{result['people_created']} người demo mới."
+        )
+        self.stdout.write("")
+        self.stdout.write(f"Mở {options['url']} và đăng nhập bằng một tài khoản demo (mật khẩu: {DEMO_PASSWORD}):")
+        for account in result["accounts"]:
+            self.stdout.write(f"  {account.username:<18} {account.role:<32} {account.unit}")
