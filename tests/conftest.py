@@ -23,9 +23,9 @@ PASSWORD = "Chihuy-test-2021!"
 LAI_CHAU = "12/"
 TAM_DUONG = "12/106/"
 BAN_GIANG = "12/106/03418/"
-BINH_LU = "12/106/03394/"  # a sibling commune in Tam Đường
+BINH_LU = "12/106/03412/"  # Xã Bình Lư: a sibling commune in Tam Đường
 PHONG_THO = "12/109/"
-MUONG_SO = "12/109/03454/"  # a commune of another district
+MUONG_SO = "12/109/03589/"  # Xã Mường So, Phong Thổ: a commune of another district
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

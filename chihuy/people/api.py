@@ -11,6 +11,7 @@ from pydantic import Field
 
 from chihuy.accounts.access import require_perm
 from chihuy.accounts.roles import Perm
+from chihuy.core import clock
 from chihuy.people import imports, selectors, services
 from chihuy.people.enums import ChronicCondition, Sex
 from chihuy.places.selectors import unit_get
@@ -68,8 +69,13 @@ class PersonOut(Schema):
     is_pregnant: bool
     is_active: bool
     merged_into_id: int | None
+    vulnerabilities: list[str] = Field(description="elderly (≥ 65), chronic, pregnant — as of today")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_vulnerabilities(obj: Any) -> list[str]:
+        return obj.vulnerabilities(clock.today())
 
 
 class PersonPage(Schema):
@@ -106,6 +112,20 @@ class MergeIn(Schema):
 
 class UndoMergeIn(Schema):
     reason: str
+
+
+class HouseholdIn(Schema):
+    unit_id: int
+    address: str
+    member_ids: list[int] = []
+
+
+class HouseholdOut(Schema):
+    id: int
+    unit_id: int
+    unit_path: str
+    address: str
+    head_id: int | None
 
 
 class ImportOut(Schema):
@@ -185,6 +205,14 @@ def import_people(request: HttpRequest, file: File[UploadedFile]) -> Any:
         actor=actor, within=actor.unit_path, data=file.read(), filename=file.name or "upload.csv"
     )
     return report.as_dict()
+
+
+@router.post("/households", response={201: HouseholdOut}, summary="Tạo hộ gia đình và thêm thành viên")
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
+    actor = _actor(request)
+    members = [selectors.person_get(actor=actor, person_id=pid, audit=False) for pid in payload.member_ids]
+    unit = unit_get(unit_id=payload.unit_id)
+    return 201, services.household_create(actor=actor, unit=unit, address=payload.address, members=members)
 
 
 @router.get("/{int:person_id}", response=PersonOut, summary="Một người (mỗi lần xem được ghi nhật ký)")

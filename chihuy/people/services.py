@@ -401,3 +401,44 @@ def person_unmerge(*, actor: Any, event_id: int, reason: str) -> Person:
     event.details = {**event.details, "undone_by": undo.pk}
     event.save(update_fields=["details"])
     return source
+
+
+# --- households ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_create(*, actor: Any, unit: Unit, address: str, members: list[Person] | None = None) -> Household:
+    """A household in a commune or village; members (if given) join it, the first one as head."""
+    require_perm(actor, Perm.PERSON_CHANGE)
+    require_in_jurisdiction(actor, unit.path)
+    if unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
+        raise ApplicationError.field("unit", _("Hộ gia đình phải thuộc một xã hoặc thôn, bản."))
+    if not address.strip():
+        raise ApplicationError.field("address", _("Nhập địa chỉ của hộ."))
+    household = Household(unit=unit, unit_path=unit.path, address=address.strip()[:300])
+    household.full_clean(exclude=["unit", "head"])
+    household.save()
+    audit_record(actor=actor, action="create", obj=household, after=snapshot(household))
+    for member in members or []:
+        household_add_member(actor=actor, household=household, person=member)
+    return household
+
+
+@transaction.atomic
+def household_add_member(*, actor: Any, household: Household, person: Person) -> Person:
+    require_perm(actor, Perm.PERSON_CHANGE)
+    require_in_jurisdiction(actor, person.unit_path, field="person")
+    require_in_jurisdiction(actor, household.unit_path, field="household")
+    commune = _commune_of(household.unit)
+    if not person.unit_path.startswith(commune.path):
+        raise ApplicationError.field("person", _("Người này không ở cùng xã với hộ."))
+    before = person.household_id
+    person.household = household
+    person.save(update_fields=["household", "updated_at"])
+    if household.head_id is None:
+        household.head = person
+        household.save(update_fields=["head", "updated_at"])
+    audit_record(
+        actor=actor, action="update", obj=person, before={"household_id": before}, after={"household_id": household.pk}
+    )
+    return person
