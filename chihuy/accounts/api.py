@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from chihuy.accounts import services
 
@@ -48,10 +48,5 @@ def me(request: HttpRequest) -> Any:
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     user: Any = request.auth  # type: ignore[attr-defined]
     token, key = services.token_create(actor=user, user=user, name=payload.name)
-    return 201, {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "key": key,
-        "created_at": token.created_at,
-    }
+    body = {"id": token.pk, "name": token.name, "prefix": token.prefix, "key": key, "created_at": token.created_at}
+    return Status(201, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from chihuy.accounts.access import require_in_jurisdiction, require_perm
 from chihuy.accounts.roles import Perm
@@ -82,7 +82,7 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Any:
     unit = selectors.unit_get(unit_id=payload.unit_id)
     require_in_jurisdiction(actor, unit.path)
     data = payload.dict(exclude={"unit_id"})
-    return 201, services.site_create(actor=actor, unit=unit, **data)
+    return Status(201, services.site_create(actor=actor, unit=unit, **data))
 
 
 @router.get("/{int:unit_id}", response=UnitDetailOut, summary="Một đơn vị: dân số theo nhóm tuổi, đơn vị con")

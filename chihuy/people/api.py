@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema, UploadedFile
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from chihuy.accounts.access import require_perm
@@ -162,7 +162,7 @@ def search_people(request: HttpRequest, query: Query[SearchQuery]) -> Any:
 @router.post("/", response={201: PersonOut}, summary="Tạo người (kiểm tra trùng trước; 409 kèm danh sách)")
 def create_person(request: HttpRequest, payload: PersonCreateIn) -> Any:
     person = services.person_create(actor=_actor(request), confirm_new=payload.confirm_new, **_values(payload))
-    return 201, person
+    return Status(201, person)
 
 
 @router.post("/duplicates", response=DuplicateOut, summary="Kiểm tra hồ sơ có thể trùng, không ghi gì")
@@ -212,7 +212,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     actor = _actor(request)
     members = [selectors.person_get(actor=actor, person_id=pid, audit=False) for pid in payload.member_ids]
     unit = unit_get(unit_id=payload.unit_id)
-    return 201, services.household_create(actor=actor, unit=unit, address=payload.address, members=members)
+    return Status(201, services.household_create(actor=actor, unit=unit, address=payload.address, members=members))
 
 
 @router.get("/{int:person_id}", response=PersonOut, summary="Một người (mỗi lần xem được ghi nhật ký)")
