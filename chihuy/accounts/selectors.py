@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from chihuy.accounts.access import require_perm, scope_q
+from chihuy.accounts.access import has_perm, in_jurisdiction, require_perm, scope_q
 from chihuy.accounts.models import User
 from chihuy.accounts.roles import Perm
 from chihuy.core.errors import not_found
@@ -57,3 +57,33 @@ def audit_list(
     if until:
         qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def token_list(*, user: Any) -> list[Any]:
+    """The user's own API tokens, newest first (the key itself is never stored)."""
+    from chihuy.accounts.models import ApiToken
+
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def token_get(*, user: Any, token_id: int) -> Any:
+    """One of the user's own tokens; another user's token answers "not found"."""
+    from chihuy.accounts.models import ApiToken
+
+    token = ApiToken.objects.filter(user=user, pk=token_id).select_related("user").first()
+    if token is None:
+        raise not_found()
+    return token
+
+
+def job_get(*, actor: Any, job_id: int) -> Any:
+    """A background job the reader started, or (for administrators) one started inside their subtree."""
+    from chihuy.core.models import Job
+
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        raise not_found()
+    mine = job.created_by_id == getattr(actor, "pk", None)
+    if not mine and not (has_perm(actor, Perm.USER_MANAGE) and in_jurisdiction(actor, job.unit_path)):
+        raise not_found()
+    return job

@@ -46,23 +46,11 @@ def read_table(
 ) -> Table:
     """Parse CSV (UTF-8) or XLSX. `aliases` maps folded header names to canonical column names."""
     raw = data if isinstance(data, bytes) else data.read()
-    limit = max_bytes or settings.CHIHUY_MAX_IMPORT_BYTES
-    if len(raw) > limit:
-        raise ApplicationError(
-            ErrorCode.UPLOAD_TOO_LARGE,
-            _("Tệp quá lớn (%(size)s MB); tối đa %(limit)s MB.")
-            % {"size": round(len(raw) / 1048576, 1), "limit": round(limit / 1048576, 1)},
-            [{"field": "file", "message": _("Tệp quá lớn.")}],
-        )
-    if not raw.strip():
-        raise ApplicationError.field("file", _("Tệp rỗng."), ErrorCode.BAD_FILE)
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
+    check_upload(raw, filename=filename, max_bytes=max_bytes)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
         headers, body = _read_xlsx(raw)
-    elif name.endswith((".csv", ".txt")):
-        headers, body = _read_csv(raw)
     else:
-        raise ApplicationError.field("file", _("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx)."), ErrorCode.BAD_FILE)
+        headers, body = _read_csv(raw)
     alias = aliases or {}
     keys = [alias.get(header_key(h), header_key(h)) for h in headers]
     missing = [c for c in required if c not in keys]
@@ -79,6 +67,22 @@ def read_table(
         record = {keys[i]: (values[i].strip() if i < len(values) else "") for i in range(len(keys)) if keys[i]}
         rows.append(Row(number=number, values=record))
     return Table(headers=keys, rows=rows)
+
+
+def check_upload(raw: bytes, *, filename: str, max_bytes: int | None = None) -> None:
+    """What can be said of a file before reading it: its size, that it is not empty, its kind."""
+    limit = max_bytes or settings.CHIHUY_MAX_IMPORT_BYTES
+    if len(raw) > limit:
+        raise ApplicationError(
+            ErrorCode.UPLOAD_TOO_LARGE,
+            _("Tệp quá lớn (%(size)s MB); tối đa %(limit)s MB.")
+            % {"size": round(len(raw) / 1048576, 1), "limit": round(limit / 1048576, 1)},
+            [{"field": "file", "message": _("Tệp quá lớn.")}],
+        )
+    if not raw.strip():
+        raise ApplicationError.field("file", _("Tệp rỗng."), ErrorCode.BAD_FILE)
+    if not filename.lower().endswith((".xlsx", ".xlsm", ".csv", ".txt")):
+        raise ApplicationError.field("file", _("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx)."), ErrorCode.BAD_FILE)
 
 
 def _read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

@@ -198,13 +198,23 @@ def undo_merge(request: HttpRequest, event_id: int, payload: UndoMergeIn) -> Any
     return services.person_unmerge(actor=_actor(request), event_id=event_id, reason=payload.reason)
 
 
-@router.post("/import", response=ImportOut, summary="Nhập danh sách người từ CSV/Excel (kiểm tra toàn bộ trước)")
-def import_people(request: HttpRequest, file: File[UploadedFile]) -> Any:
+class JobQueuedOut(Schema):
+    job_id: int
+    status_url: str
+
+
+@router.post(
+    "/import",
+    response={200: ImportOut, 202: JobQueuedOut},
+    summary="Nhập danh sách người từ CSV/Excel (kiểm tra toàn bộ trước; background=true: chạy nền, xem tiến độ)",
+)
+def import_people(request: HttpRequest, file: File[UploadedFile], background: bool = False) -> Any:
     actor = _actor(request)
-    report = imports.person_import(
-        actor=actor, within=actor.unit_path, data=file.read(), filename=file.name or "upload.csv"
-    )
-    return report.as_dict()
+    data, name = file.read(), file.name or "upload.csv"
+    if background:
+        job = services.person_import_enqueue(actor=actor, within=actor.unit_path, data=data, filename=name)
+        return Status(202, {"job_id": job.pk, "status_url": f"/api/jobs/{job.pk}"})
+    return imports.person_import(actor=actor, within=actor.unit_path, data=data, filename=name).as_dict()
 
 
 @router.post("/households", response={201: HouseholdOut}, summary="Tạo hộ gia đình và thêm thành viên")

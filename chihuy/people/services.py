@@ -442,3 +442,16 @@ def household_add_member(*, actor: Any, household: Household, person: Person) ->
         actor=actor, action="update", obj=person, before={"household_id": before}, after={"household_id": household.pk}
     )
     return person
+
+
+def person_import_enqueue(*, actor: Any, within: str, data: bytes, filename: str) -> Any:
+    """Queue a bulk import as a background job; the job's progress and report are read from the Job row."""
+    from chihuy.core.jobs import job_create
+    from chihuy.core.tabular import check_upload
+    from chihuy.people.tasks import PERSON_IMPORT, person_import_task
+
+    require_perm(actor, Perm.PERSON_IMPORT)
+    check_upload(data, filename=filename)
+    job = job_create(kind=PERSON_IMPORT, actor=actor, unit_path=within, payload=data, input_name=filename)
+    transaction.on_commit(lambda: person_import_task.enqueue(job.pk))
+    return job
