@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
-from chihuy.accounts.access import require_perm
+from chihuy.accounts.access import require_in_jurisdiction, require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.core import clock
 from chihuy.people import imports, selectors, services
@@ -155,7 +155,10 @@ def _values(payload: Schema, *, exclude_unset: bool = False) -> dict[str, Any]:
 @router.get("/", response=PersonPage, summary="Tìm người theo tên (không dấu), CCCD/CMND, số điện thoại")
 def search_people(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     actor = _actor(request)
-    within = unit_get(unit_id=query.within_unit_id).path if query.within_unit_id else None
+    within = None
+    if query.within_unit_id:
+        within = unit_get(unit_id=query.within_unit_id).path
+        require_in_jurisdiction(actor, within, field="within_unit_id")
     return selectors.person_search(actor=actor, q=query.q, within=within, cursor=query.cursor, limit=query.limit)
 
 

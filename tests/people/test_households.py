@@ -47,3 +47,15 @@ def test_officer_cannot_make_a_household_outside_their_commune(make_user: Any, o
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert not Household.objects.exists()
+
+
+def test_narrowing_the_search_to_a_unit_outside_the_jurisdiction_is_not_found(
+    make_user: Any, make_person: Any, district: Any, commune: Any, other_commune: Any, api_client: Any
+) -> None:
+    officer = make_user("health_officer", "12/106/")
+    inside = make_person(full_name="Vàng A Sinh", birth_year=1988)
+    client = api_client(officer)
+    narrowed = client.get(f"/api/people/?q=vang a sinh&within_unit_id={commune.pk}")
+    assert [p["id"] for p in narrowed.json()["items"]] == [inside.pk]
+    outside = client.get(f"/api/people/?q=vang a sinh&within_unit_id={other_commune.pk}")
+    assert outside.status_code == 404
