@@ -199,3 +199,19 @@ def visible_root(actor: Any) -> str:
 
 def age_on(person: Person, day: dt.date) -> int | None:
     return person.age(day)
+
+
+def person_merge_event(*, actor: Any, person: Person) -> Any:
+    """The audit event of the merge that folded `person` into another record and is not undone yet,
+    if inside the reader's jurisdiction; None otherwise. The "Hoàn tác gộp" button undoes it."""
+    from chihuy.core.models import AuditEvent
+
+    if person.merged_into_id is None:
+        return None
+    events = AuditEvent.objects.filter(
+        scope_q(actor), action="merge", object_type="people.person", object_id=str(person.pk)
+    ).order_by("-at", "-id")
+    for event in events[:5]:
+        if not (event.details or {}).get("undone_by"):
+            return event
+    return None

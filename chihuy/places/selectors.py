@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Sum
 
 from chihuy.core.errors import not_found
@@ -75,3 +77,37 @@ def site_get(*, within: str, site_id: int) -> Site:
     if site is None:
         raise not_found()
     return site
+
+
+def unit_subtree(*, path: str, levels: Sequence[str] | None = None) -> list[Unit]:
+    """Active units at and below `path` in tree order (by path), optionally only those of `levels`.
+
+    For the unit switcher and the unit pickers of forms (a province holds ~120 communes and districts)."""
+    qs = Unit.objects.filter(path__under=path, is_active=True)
+    if levels:
+        qs = qs.filter(level__in=levels)
+    return list(qs.order_by("path"))
+
+
+def unit_children_totals(unit: Unit) -> dict[int, int]:
+    """Population total of each child's subtree (latest year loaded), keyed by child id: two queries.
+
+    Counts each leaf once, as `unit_population` does (a unit's own rows are ignored when a descendant has rows)."""
+    children = unit_children(unit)
+    rows = Population.objects.filter(unit_path__under=unit.path)
+    latest = rows.order_by("-year").values_list("year", flat=True).first()
+    totals = dict.fromkeys((c.pk for c in children), 0)
+    if latest is None:
+        return totals
+    by_path = dict(
+        rows.filter(year=latest).values_list("unit_path").annotate(total=Sum("count")).values_list("unit_path", "total")
+    )
+    paths = set(by_path)
+    for path, total in by_path.items():
+        if any(q != path and q.startswith(path) for q in paths):
+            continue
+        for child in children:
+            if path.startswith(child.path):
+                totals[child.pk] += int(total or 0)
+                break
+    return totals

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from chihuy.accounts.access import has_perm
 from chihuy.accounts.roles import Perm
+from chihuy.places.enums import UnitLevel
+from chihuy.places.selectors import unit_subtree
 
 # Every area of the command centre. `url` None: built by a later issue, shown as "chưa có".
 AREAS: list[dict[str, Any]] = [
@@ -26,6 +29,20 @@ AREAS: list[dict[str, Any]] = [
     {"key": "reports", "label": _("Báo cáo & cấp độ dịch"), "url": None},
     {"key": "units", "label": _("Địa bàn"), "url": "web:units"},
 ]
+
+SWITCHER_LEVELS = [UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE]
+
+
+def scope_choices(user: Any) -> list[dict[str, Any]]:
+    """The user's unit and its descendants down to commune level, indented; none for commune users."""
+    unit = user.unit
+    if unit is None or unit.level not in (UnitLevel.PROVINCE, UnitLevel.DISTRICT):
+        return []
+    units = unit_subtree(path=unit.path, levels=SWITCHER_LEVELS)
+    return [
+        {"path": u.path, "name": u.name, "indent": "\u00a0\u00a0" * (u.depth - unit.depth), "level": u.level}
+        for u in units
+    ]
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -45,10 +62,13 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         admin_links.append({"label": _("Nhật ký"), "href": reverse("web:audit")})
     if has_perm(user, Perm.USER_MANAGE):
         admin_links.append({"label": _("Tài khoản"), "href": reverse("web:users")})
+    admin_links.append({"label": _("Khóa API"), "href": reverse("web:tokens")})
     if user.is_superuser:
         admin_links.append({"label": _("Quản trị Django"), "href": reverse("admin:index")})
     return {
         "nav_areas": areas,
         "nav_admin": admin_links,
         "scope_path": getattr(request, "scope_path", ""),
+        # Lazy and computed once: htmx partials never pay for it.
+        "scope_choices": functools.cache(lambda: scope_choices(user)),
     }

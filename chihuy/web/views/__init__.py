@@ -1,0 +1,1 @@
+"""Web views, one module per area: each view parses, calls one selector or service, renders."""
