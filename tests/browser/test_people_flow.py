@@ -115,4 +115,16 @@ def test_people_page_screenshots(browser: Any, live_server: Any, lai_chau: None,
     # Nothing wider than the screen: the phone layout must not scroll sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     page.screenshot(path=f"/tmp/chihuy-people-{viewport['width']}.png", full_page=True)
+    page.goto(f"{live_server.url}/people/new/")
+    page.fill("#id_full_name", "Nguyễn Văn A")
+    page.fill("#id_birth_year", "1980")
+    page.select_option("#id_unit", str(Unit.objects.get(path=BAN_GIANG).pk))
+    page.click("#save-person")
+    page.locator("#duplicate-warning").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.screenshot(path=f"/tmp/chihuy-duplicate-{viewport['width']}.png", full_page=True)
+    page.goto(f"{live_server.url}/units/{Unit.objects.get(path=TAM_DUONG).pk}/")
+    assert page.locator("#unit-children tbody tr").count() == Unit.objects.filter(parent__path=TAM_DUONG).count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.screenshot(path=f"/tmp/chihuy-unit-{viewport['width']}.png", full_page=True)
     context.close()

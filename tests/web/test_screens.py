@@ -375,6 +375,12 @@ def test_audit_log_filters_and_exports_xlsx(make_user: Any, make_person: Any) ->
     assert event.details["rows"] == 1 and event.details["filters"]["action"] == "create"
 
 
+def test_audit_log_survives_a_tampered_cursor(make_user: Any) -> None:
+    admin = make_user(Role.SYSADMIN, TAM_DUONG)
+    response = session_client(admin).get("/audit/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 200
+
+
 def test_audit_log_needs_the_permission(make_user: Any) -> None:
     officer = make_user(Role.HEALTH_OFFICER, BAN_GIANG)
     client = session_client(officer)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from chihuy.accounts.roles import Perm
 from chihuy.accounts.selectors import audit_list
 from chihuy.core import clock
+from chihuy.core.errors import ApplicationError
 from chihuy.core.pagination import keyset_page
 from chihuy.web.exports import audit_export
 from chihuy.web.forms import AuditFilterForm
@@ -42,7 +43,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = _filters(form) if request.GET else {}
     qs = audit_list(actor=request.user, within=scope(request), **filters)
-    page = keyset_page(qs, order=["-at", "-id"], cursor=request.GET.get("cursor") or None, limit=50)
+    try:
+        page = keyset_page(qs, order=["-at", "-id"], cursor=request.GET.get("cursor") or None, limit=50)
+    except ApplicationError:  # a tampered cursor: start again from the first page
+        page = keyset_page(qs, order=["-at", "-id"], cursor=None, limit=50)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from chihuy.accounts.access import has_perm, user_path
 from chihuy.accounts.roles import Perm
+from chihuy.accounts.selectors import audit_list
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.tabular import write_xlsx
@@ -101,6 +102,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "can_change": has_perm(request.user, Perm.PERSON_CHANGE) and person.is_active,
             "can_merge": has_perm(request.user, Perm.PERSON_MERGE) and person.is_active,
             "reason_form": ReasonForm(),
+            "history": audit_list(actor=request.user, object_type="people.person", object_id=str(person.pk))[:20]
+            if has_perm(request.user, Perm.AUDIT_VIEW)
+            else None,
         },
     )
 
