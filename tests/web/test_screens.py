@@ -453,3 +453,20 @@ def test_own_tokens_created_shown_once_and_revoked(make_user: Any) -> None:
     assert client.post(f"/account/tokens/{other_token.pk}/revoke/").status_code == 404
     other_token.refresh_from_db()
     assert other_token.revoked_at is None
+
+
+def test_audit_log_pages_with_a_cursor(make_user: Any) -> None:
+    from chihuy.core.audit import audit_record
+
+    admin = make_user(Role.SYSADMIN, TAM_DUONG)
+    for i in range(60):
+        audit_record(actor=admin, action="view", object_type="people.person", object_id=str(i), unit_path=BAN_GIANG)
+    client = session_client(admin)
+    first = client.get("/audit/", {"action": "view"})
+    cursor = first.context["page"].next_cursor
+    assert len(first.context["page"].items) == 50 and cursor
+    assert f"action=view&amp;cursor={cursor}" in first.content.decode()
+    second = client.get("/audit/", {"action": "view", "cursor": cursor})
+    ids = [e.object_id for e in first.context["page"].items + second.context["page"].items]
+    assert sorted(ids, key=int) == [str(i) for i in range(60)]
+    assert second.context["page"].next_cursor is None
