@@ -18,3 +18,10 @@ def test_person_found_without_diacritics(make_person: Any, make_user: Any) -> No
     page = person_search(actor=officer, q="nguyen van an")
     assert [p.pk for p in page.items] == [person.pk]
     assert [p.pk for p in person_search(actor=officer, q="AN").items] == [person.pk]
+
+
+def test_covered_paths_finds_units_with_descendants_in_one_pass() -> None:
+    from chihuy.places.selectors import covered_paths
+
+    paths = {"12/", "12/106/", "12/106/03418/", "12/106/03418/01/", "12/109/03589/", "12/1060/"}
+    assert covered_paths(paths) == {"12/", "12/106/", "12/106/03418/"}

@@ -1,4 +1,9 @@
-"""Writes of the places domain: units from the reference data, villages, sites, populations."""
+"""Writes of the places domain: units from the reference data, villages, sites, populations.
+
+places sits below accounts in the layers, so these services cannot check roles or jurisdiction: their
+callers do, with `chihuy.accounts.access` (the API in `chihuy/api/units.py`, the web views, the demo).
+Every write is still validated and audited here.
+"""
 
 from __future__ import annotations
 
