@@ -25,3 +25,10 @@ def test_covered_paths_finds_units_with_descendants_in_one_pass() -> None:
 
     paths = {"12/", "12/106/", "12/106/03418/", "12/106/03418/01/", "12/109/03589/", "12/1060/"}
     assert covered_paths(paths) == {"12/", "12/106/", "12/106/03418/"}
+
+
+def test_vietnamese_is_the_default_whatever_the_browser_says(client: Any, make_user: Any) -> None:
+    response = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert response.headers["Content-Language"] == "vi"
+    client.cookies["django_language"] = "en"
+    assert client.get("/accounts/login/").headers["Content-Language"] == "en"
