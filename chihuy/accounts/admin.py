@@ -8,23 +8,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from chihuy.accounts.models import ApiToken, User
+from chihuy.core.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ReadOnlyAdmin):
     list_display = ["username", "full_name", "unit", "roles", "is_active", "last_login"]
     list_filter = ["is_active", "is_superuser"]
     search_fields = ["username", "full_name", "unit_path"]
     exclude = ["password", "user_permissions", "groups"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)

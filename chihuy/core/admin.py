@@ -11,6 +11,19 @@ from chihuy.core.models import AuditEvent, Policy
 from chihuy.core.policies import policy_set
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services (or loaded from reference data): the admin shows, never edits."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     list_display = ["key", "valid_from", "valid_to", "source_document", "verified"]
@@ -44,17 +57,8 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_username", "action", "object_type", "object_id", "object_repr", "unit_path"]
     list_filter = ["action", "object_type", "channel"]
     search_fields = ["actor_username", "object_id", "object_repr", "unit_path"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
