@@ -202,6 +202,19 @@ class ImportReport:
         return {"total_rows": self.total_rows, "applied_rows": self.applied_rows, "errors": self.errors}
 
 
+def _unit_keys(within: Unit) -> dict[str, Unit]:
+    """How a file may name a unit: its path, a district's or commune's GSO code, or a village as
+    "commune/village" ("03418/01"). A bare village code is ambiguous (every commune has a "01")."""
+    keys: dict[str, Unit] = {}
+    for unit in Unit.objects.filter(path__under=within.path).select_related("parent"):
+        keys[unit.path] = unit
+        if unit.level != UnitLevel.VILLAGE:
+            keys[unit.code] = unit
+        elif unit.parent is not None:
+            keys[f"{unit.parent.code}/{unit.code}"] = unit
+    return keys
+
+
 @transaction.atomic
 def population_set(*, unit: Unit, year: int, counts: dict[str, int], is_estimate: bool, source: str) -> None:
     for band, count in counts.items():
@@ -219,13 +232,13 @@ def population_import(*, actor: Any, within: Unit, data: bytes, filename: str, s
         data, filename=filename, required=["unit_code", "year", *AgeBand.values], aliases=POPULATION_ALIASES
     )
     report = ImportReport(total_rows=len(table.rows))
-    units = {u.code: u for u in Unit.objects.filter(path__under=within.path)}
+    units = _unit_keys(within)
     valid: list[tuple[Unit, int, dict[str, int]]] = []
     seen: dict[tuple[str, int], int] = {}
     for row in table.rows:
         errors: list[dict[str, Any]] = []
         code = row.values.get("unit_code", "")
-        unit = units.get(code) or units.get(code.zfill(5)) or units.get(code.zfill(3))
+        unit = units.get(code) or (units.get(code.zfill(5)) or units.get(code.zfill(3)) if code.isdigit() else None)
         if unit is None:
             errors.append(
                 {
