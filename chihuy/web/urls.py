@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/new/", people.person_create, name="person_create"),
     path("people/import/", people.person_import, name="person_import"),
     path("people/import/mau.xlsx", people.person_import_template, name="person_import_template"),
+    path("jobs/<int:job_id>/", people.job_detail, name="job"),
     path("people/unmerge/<int:event_id>/", people.person_unmerge, name="person_unmerge"),
     path("people/<int:person_id>/", people.person_detail, name="person"),
     path("people/<int:person_id>/edit/", people.person_edit, name="person_edit"),

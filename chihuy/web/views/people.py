@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from chihuy.accounts.access import has_perm, user_path
 from chihuy.accounts.roles import Perm
-from chihuy.accounts.selectors import audit_list
+from chihuy.accounts.selectors import audit_list, job_get
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.tabular import write_xlsx
@@ -196,6 +197,25 @@ def person_unmerge(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect("web:person", person_id=source.pk)
 
 
+# Files above this size go to the background worker; the user watches the job's progress.
+BACKGROUND_IMPORT_BYTES = 256 * 1024
+
+DUPLICATE_REASONS = {
+    "national_id": _lazy("Cùng số CCCD/CMND với người đã có"),
+    "national_id_in_file": _lazy("Cùng số CCCD/CMND với một dòng trước trong tệp"),
+    "name_birth_commune": _lazy("Cùng họ tên, năm sinh và xã"),
+    "phone_name": _lazy("Cùng số điện thoại, họ tên gần giống"),
+}
+
+
+def with_reason_labels(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not report:
+        return report
+    for duplicate in report.get("duplicates", []):
+        duplicate["reason_label"] = DUPLICATE_REASONS.get(duplicate.get("reason", ""), duplicate.get("reason", ""))
+    return report
+
+
 @screen(Perm.PERSON_IMPORT)
 def person_import(request: HttpRequest) -> HttpResponse:
     report = None
@@ -203,17 +223,36 @@ def person_import(request: HttpRequest) -> HttpResponse:
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            data = upload.read()
             try:
+                if len(data) > BACKGROUND_IMPORT_BYTES or request.POST.get("background"):
+                    job = services.person_import_enqueue(
+                        actor=request.user, within=scope(request), data=data, filename=upload.name
+                    )
+                    return redirect("web:job", job_id=job.pk)
                 report = imports.person_import(
-                    actor=request.user, within=scope(request), data=upload.read(), filename=upload.name
-                )
+                    actor=request.user, within=scope(request), data=data, filename=upload.name
+                ).as_dict()
             except ApplicationError as exc:
                 if exc.code == ErrorCode.PERMISSION_DENIED:
                     raise
                 form.add_error("file", exc.message)
     else:
         form = UploadForm()
-    return render(request, "web/people/import.html", {"form": form, "report": report, "columns": IMPORT_COLUMNS})
+    return render(
+        request,
+        "web/people/import.html",
+        {"form": form, "report": with_reason_labels(report), "columns": IMPORT_COLUMNS},
+    )
+
+
+@screen()
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A background job's progress (polled by htmx every second until it ends) and its report."""
+    job = job_get(actor=request.user, job_id=job_id)
+    context = {"job": job, "report": with_reason_labels(job.result if isinstance(job.result, dict) else None)}
+    template = "web/jobs/_progress.html" if request.htmx else "web/jobs/detail.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @screen(Perm.PERSON_IMPORT)
