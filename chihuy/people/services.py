@@ -383,9 +383,10 @@ def person_unmerge(*, actor: Any, event_id: int, reason: str) -> Person:
         fk.model._default_manager.filter(pk__in=ids, **{fk.name: target}).update(**{fk.name: source})
     restore = event.details.get("target_before", {})
     if restore:
+        by_attname: dict[str, Any] = {f.attname: f for f in Person._meta.concrete_fields}
         for attname, value in restore.items():
-            target_field: Any = Person._meta.get_field(attname.removesuffix("_id"))
-            setattr(target, target_field.attname, target_field.to_python(value) if value is not None else None)
+            target_field = by_attname[attname]
+            setattr(target, attname, target_field.to_python(value) if value is not None else None)
         target.save()
     source.is_active = True
     source.merged_into = None

@@ -117,8 +117,11 @@ def normalize_phone(value: str) -> str:
     digits = "".join(_DIGITS.findall(value))
     if value.strip().startswith("+") and not digits.startswith("84"):
         raise ApplicationError.field("phone", _("Chỉ nhận số điện thoại Việt Nam (+84)."))
-    if digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
+    if digits.startswith("0084"):  # the international dialling prefix written out
+        digits = digits[2:]
+    if digits.startswith("84") and len(digits) in (11, 12, 13):
+        # "+84 (0) 912 …": the national trunk 0 is often kept after the country code.
+        digits = digits[2:] if digits[2] == "0" else "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) == 9:
         digits = "0" + digits
     if len(digits) == 10 and digits.startswith(_MOBILE_PREFIXES):
