@@ -14,7 +14,7 @@ from chihuy.accounts.roles import Perm
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import not_found
 from chihuy.core.pagination import Page, decode_cursor, encode_cursor
-from chihuy.core.text import fold
+from chihuy.core.text import fold, name_keys
 from chihuy.people.models import Person, PersonNameKey
 
 
@@ -56,7 +56,9 @@ def person_search(
     query = q.strip()
     digits = _digits(query)
     base = person_qs(actor, within=within)
-    if query and digits and len(digits) >= 6 and len(digits) >= len(query.replace(" ", "").replace("+", "")) - 1:
+    # A number however it is written ("0912.345.678", "+84 912-345-678"): digits and separators only.
+    compact = "".join(ch for ch in query if ch not in " +.-()")
+    if query and digits and len(digits) >= 6 and len(digits) >= len(compact) - 1:
         return _search_number(base, digits, cursor, limit)
     folded = fold(query)
     if not folded:
@@ -107,13 +109,19 @@ def _search_name(actor: Any, folded: str, within: str | None, cursor: str | None
             more = True
             break
         last = (key, pid)
-        if pid in seen or pid not in by_id:
+        if pid in seen or pid not in by_id or key != _first_key(by_id[pid].name_folded, folded, key):
             continue
         seen.add(pid)
         people.append(by_id[pid])
     if not more and len(batch) == limit * 2 + 1:
         more = True
     return Page(items=people, next_cursor=encode_cursor(list(last)) if more and last else None)
+
+
+def _first_key(name_folded: str, folded: str, default: str) -> str:
+    """The first of a person's name keys that starts with the query: a person matching on two keys ("Lò An
+    Anh" for "an": "an anh" and "anh") is listed at that one only, so never on two pages."""
+    return min((k for k in name_keys(name_folded) if k.startswith(folded)), default=default)
 
 
 @dataclass
