@@ -58,7 +58,7 @@ bench-tiny: $(STAMP)
 	for b in bench/*.py; do CHIHUY_BENCH_SIZE=tiny $(BIN)/python $$b > /dev/null || exit 1; done
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l en --ignore ".venv/*" --ignore "var/*"
+	$(BIN)/python manage.py makemessages -l en --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*"
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
 
 clean:

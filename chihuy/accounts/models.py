@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from chihuy.accounts.roles import Role, perms_of
 from chihuy.core.models import BaseModel
@@ -18,8 +19,8 @@ class User(AbstractUser):
     roles = models.JSONField(default=list, blank=True)
 
     class Meta:
-        verbose_name = "tài khoản"
-        verbose_name_plural = "tài khoản"
+        verbose_name = _("tài khoản")
+        verbose_name_plural = _("tài khoản")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -51,8 +52,8 @@ class ApiToken(BaseModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "khóa API"
-        verbose_name_plural = "khóa API"
+        verbose_name = _("khóa API")
+        verbose_name_plural = _("khóa API")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

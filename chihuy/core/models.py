@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class BaseModel(models.Model):
@@ -31,8 +32,8 @@ class Policy(BaseModel):
 
     class Meta:
         ordering = ["key", "valid_from"]
-        verbose_name = "quy định"
-        verbose_name_plural = "quy định (theo ngày hiệu lực)"
+        verbose_name = _("quy định")
+        verbose_name_plural = _("quy định (theo ngày hiệu lực)")
         constraints = [
             models.UniqueConstraint(fields=["key", "valid_from"], name="policy_key_valid_from_unique"),
             models.CheckConstraint(
@@ -46,17 +47,17 @@ class Policy(BaseModel):
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "Tạo"
-    UPDATE = "update", "Sửa"
-    DEACTIVATE = "deactivate", "Vô hiệu hóa"
-    VIEW = "view", "Xem"
-    MERGE = "merge", "Gộp"
-    UNMERGE = "unmerge", "Hoàn tác gộp"
-    EXPORT = "export", "Xuất"
-    IMPORT = "import", "Nhập"
-    LOGIN = "login", "Đăng nhập"
-    LOGIN_FAILED = "login_failed", "Đăng nhập thất bại"
-    LOGOUT = "logout", "Đăng xuất"
+    CREATE = "create", _("Tạo")
+    UPDATE = "update", _("Sửa")
+    DEACTIVATE = "deactivate", _("Vô hiệu hóa")
+    VIEW = "view", _("Xem")
+    MERGE = "merge", _("Gộp")
+    UNMERGE = "unmerge", _("Hoàn tác gộp")
+    EXPORT = "export", _("Xuất")
+    IMPORT = "import", _("Nhập")
+    LOGIN = "login", _("Đăng nhập")
+    LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
+    LOGOUT = "logout", _("Đăng xuất")
 
 
 class AuditEvent(models.Model):
@@ -88,10 +89,10 @@ class AuditEvent(models.Model):
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Đang chờ"
-    RUNNING = "running", "Đang chạy"
-    SUCCEEDED = "succeeded", "Xong"
-    FAILED = "failed", "Lỗi"
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang chạy")
+    SUCCEEDED = "succeeded", _("Xong")
+    FAILED = "failed", _("Lỗi")
 
 
 class Job(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from chihuy.core.models import BaseModel
 from chihuy.places.enums import AgeBand, Layout, SiteKind, UnitLevel
@@ -28,8 +29,8 @@ class Unit(BaseModel):
 
     class Meta:
         ordering = ["path"]
-        verbose_name = "đơn vị hành chính"
-        verbose_name_plural = "đơn vị hành chính"
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
         constraints = [
             models.UniqueConstraint(fields=["parent", "code"], name="unit_code_unique_in_parent"),
             models.UniqueConstraint(fields=["code"], condition=Q(parent__isnull=True), name="unit_root_code_unique"),
@@ -60,8 +61,8 @@ class Population(BaseModel):
     source = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "dân số"
-        verbose_name_plural = "dân số"
+        verbose_name = _("dân số")
+        verbose_name_plural = _("dân số")
         constraints = [
             models.UniqueConstraint(fields=["unit", "year", "age_band"], name="population_unit_year_band_unique")
         ]
@@ -85,8 +86,8 @@ class Site(BaseModel):
 
     class Meta:
         ordering = ["unit_path", "kind", "name"]
-        verbose_name = "cơ sở / địa điểm"
-        verbose_name_plural = "cơ sở / địa điểm"
+        verbose_name = _("cơ sở / địa điểm")
+        verbose_name_plural = _("cơ sở / địa điểm")
         constraints = [models.UniqueConstraint(fields=["unit", "kind", "name"], name="site_name_unique_in_unit_kind")]
 
     def __str__(self) -> str:

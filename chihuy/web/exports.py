@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chihuy.accounts.selectors import audit_list
 from chihuy.core.audit import audit_record
@@ -14,18 +16,18 @@ from chihuy.core.tabular import write_xlsx
 AUDIT_EXPORT_CAP = 50_000
 AUDIT_HEADERS = [
     "id",
-    "thời điểm",
-    "người dùng",
-    "thao tác",
-    "loại đối tượng",
-    "mã đối tượng",
-    "đối tượng",
-    "địa bàn",
-    "trước",
-    "sau",
-    "chi tiết",
+    gettext_lazy("thời điểm"),
+    gettext_lazy("người dùng"),
+    gettext_lazy("thao tác"),
+    gettext_lazy("loại đối tượng"),
+    gettext_lazy("mã đối tượng"),
+    gettext_lazy("đối tượng"),
+    gettext_lazy("địa bàn"),
+    gettext_lazy("trước"),
+    gettext_lazy("sau"),
+    gettext_lazy("chi tiết"),
     "IP",
-    "kênh",
+    gettext_lazy("kênh"),
 ]
 
 
@@ -55,7 +57,7 @@ def audit_export(*, actor: Any, within: str | None, filters: dict[str, Any]) -> 
         actor=actor,
         action="export",
         object_type="core.auditevent",
-        object_repr=f"{len(rows)} dòng nhật ký",
+        object_repr=_("%(n)s dòng nhật ký") % {"n": len(rows)},
         unit_path=within or actor.unit_path,
         details={
             "filters": {k: str(v) for k, v in filters.items() if v},
@@ -63,7 +65,7 @@ def audit_export(*, actor: Any, within: str | None, filters: dict[str, Any]) -> 
             "capped": len(rows) == AUDIT_EXPORT_CAP,
         },
     )
-    return write_xlsx(title="Nhat ky", headers=AUDIT_HEADERS, rows=rows)
+    return write_xlsx(title="Nhat ky", headers=[str(h) for h in AUDIT_HEADERS], rows=rows)
 
 
 def _text(value: Any) -> str:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chihuy.accounts.access import has_perm, user_path
@@ -201,10 +201,10 @@ def person_unmerge(request: HttpRequest, event_id: int) -> HttpResponse:
 BACKGROUND_IMPORT_BYTES = 256 * 1024
 
 DUPLICATE_REASONS = {
-    "national_id": _lazy("Cùng số CCCD/CMND với người đã có"),
-    "national_id_in_file": _lazy("Cùng số CCCD/CMND với một dòng trước trong tệp"),
-    "name_birth_commune": _lazy("Cùng họ tên, năm sinh và xã"),
-    "phone_name": _lazy("Cùng số điện thoại, họ tên gần giống"),
+    "national_id": gettext_lazy("Cùng số CCCD/CMND với người đã có"),
+    "national_id_in_file": gettext_lazy("Cùng số CCCD/CMND với một dòng trước trong tệp"),
+    "name_birth_commune": gettext_lazy("Cùng họ tên, năm sinh và xã"),
+    "phone_name": gettext_lazy("Cùng số điện thoại, họ tên gần giống"),
 }
 
 
