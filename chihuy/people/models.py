@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from chihuy.core.models import BaseModel
 from chihuy.people.enums import Sex, Vulnerability
@@ -84,22 +85,35 @@ class Person(BaseModel):
         return found
 
 
+class SearchKey(models.Func):
+    """A name key compared byte by byte, whatever the database's collation: keys are folded ASCII, and one
+    index must serve both the prefix range and the page order. PostgreSQL gets `COLLATE "C"` (its
+    pattern_ops indexes serve LIKE but not ORDER BY); SQLite compares bytes already (BINARY)."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template='(%(expressions)s COLLATE "C")', **extra)
+
+
 class PersonNameKey(models.Model):
     """Each word-suffix of a person's folded name ("nguyen van an", "van an", "an"): prefix search on
-    these answers full-name, middle+given and given-name searches with one ordinary index."""
+    these answers full-name, middle+given and given-name searches with ordinary indexes."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
     key = models.CharField(max_length=150)
     unit_path = models.CharField(max_length=255)
 
     class Meta:
-        # varchar_pattern_ops: PostgreSQL serves `LIKE 'prefix%'` from it under any collation (SQLite ignores it).
         indexes = [
-            models.Index(
-                fields=["key", "unit_path"],
-                name="person_name_key",
-                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
-            )
+            # Name order: a search walks the matching keys in page order (key, person) and stops after a page;
+            # unit_path rides along so that the reader's area is checked without reading the table.
+            models.Index(SearchKey("key"), F("person_id"), F("unit_path"), name="person_name_key_order"),
+            # Area first: a narrow area whose few matches lie far apart in name order (a commune officer
+            # searching a surname common elsewhere) is answered unit by unit.
+            models.Index(F("unit_path"), SearchKey("key"), F("person_id"), name="person_name_key_unit"),
         ]
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="person_name_key_unique")]
 

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
-from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path
+from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path, view_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import not_found
 from chihuy.core.pagination import Page, decode_cursor, encode_cursor
 from chihuy.core.text import fold, name_keys
 from chihuy.people.models import Person, PersonNameKey
+from chihuy.places.models import Unit
 
 
 def person_qs(actor: Any, *, within: str | None = None, include_inactive: bool = False) -> QuerySet[Person]:
@@ -76,44 +78,88 @@ def _page_by_id(qs: QuerySet[Person], cursor: str | None, limit: int) -> Page[Pe
     return Page(items=rows, next_cursor=encode_cursor([rows[-1].pk]) if more else None)
 
 
-def _search_number(qs: QuerySet[Person], digits: str, cursor: str | None, limit: int) -> Page[Person]:
-    from django.db.models import Q
+NUMBER_CAP = 1000  # people sharing one number (a family phone) listed at most
 
+
+def _search_number(qs: QuerySet[Person], digits: str, cursor: str | None, limit: int) -> Page[Person]:
     variants = {digits}
     if digits.startswith("84") and len(digits) in (11, 12):
         variants.add("0" + digits[2:])
     if len(digits) == 9 and not digits.startswith("0"):
         variants.add("0" + digits)
-    return _page_by_id(qs.filter(Q(national_id__in=variants) | Q(phone__in=variants)), cursor, limit)
+    # Two look-ups, one per partial index, rather than one OR: SQLite uses a partial index only when the query
+    # repeats its condition (`national_id <> ''`), and cannot do so inside an OR. Then the area, by id.
+    people = Person.objects
+    ids = {
+        *people.filter(national_id__in=variants).exclude(national_id="").values_list("pk", flat=True)[:NUMBER_CAP],
+        *people.filter(phone__in=variants).exclude(phone="").values_list("pk", flat=True)[:NUMBER_CAP],
+    }
+    return _page_by_id(qs.filter(pk__in=ids), cursor, limit)
+
+
+# Name keys walked in page order before a search switches to unit-by-unit: a page of a province-wide or
+# district-wide search is found well within it; a commune whose few matches lie far apart in name order
+# ("nguyen" searched in a Mông commune) is answered from the area-first index instead.
+KEY_WALK = 2000
+_TOP = "\U0010ffff"  # sorts after every folded key: [prefix, prefix + _TOP) is "starts with prefix"
+
+
+def _key_sql() -> str:
+    """The name key as both indexes hold it (see SearchKey): byte order on both databases."""
+    return '("key" COLLATE "C")' if connection.vendor == "postgresql" else '"key"'
 
 
 def _search_name(actor: Any, folded: str, within: str | None, cursor: str | None, limit: int) -> Page[Person]:
-    from chihuy.accounts.access import view_path
-
-    keys = PersonNameKey.objects.filter(key__prefix=folded, unit_path__under=view_path(actor, within))
+    scope = view_path(actor, within)
+    # Over-fetch keys: one person may match on two suffixes ("an an"); inactive ones are dropped.
+    want = limit * 2 + 1
+    table = PersonNameKey._meta.db_table
+    key = _key_sql()
+    where = f"{key} >= %s AND {key} < %s"
+    params: list[Any] = [folded, folded + _TOP]
     if cursor:
         last_key, last_id = decode_cursor(cursor, 2)
-        from django.db.models import Q
-
-        keys = keys.filter(Q(key__gt=last_key) | Q(key=last_key, person_id__gt=last_id))
+        where += f" AND {key} >= %s AND NOT ({key} = %s AND person_id <= %s)"
+        params += [str(last_key), str(last_key), int(last_id)]
+    walk = f"SELECT {key} AS k, person_id, unit_path FROM {table} WHERE {where} ORDER BY {key}, person_id LIMIT %s"
+    area = scope.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with connection.cursor() as cur:
+        # 1. Walk the matching keys in page order (index person_name_key_order), keep those of the area.
+        cur.execute(
+            f"SELECT k, person_id FROM ({walk}) AS walked WHERE unit_path LIKE %s ESCAPE '\\' "
+            "ORDER BY k, person_id LIMIT %s",
+            [*params, KEY_WALK, area, want],
+        )
+        batch: list[tuple[str, int]] = cur.fetchall()
+        if len(batch) < want:
+            seen_all = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s) AS w"
+            cur.execute(seen_all, [*params, KEY_WALK])
+            if cur.fetchone()[0] == KEY_WALK:
+                # 2. More keys than the walk saw: look them up unit by unit (index person_name_key_unit).
+                units = list(Unit.objects.filter(path__under=scope).values_list("path", flat=True))
+                marks = ", ".join(["%s"] * len(units))
+                cur.execute(
+                    f"SELECT {key}, person_id FROM {table} WHERE unit_path IN ({marks}) AND {where} "
+                    f"ORDER BY {key}, person_id LIMIT %s",
+                    [*units, *params, want],
+                )
+                batch = cur.fetchall()
     people: list[Person] = []
     seen: set[int] = set()
     last: tuple[str, int] | None = None
     more = False
-    # Over-fetch keys: one person may match on two suffixes ("an an"); inactive ones are dropped.
-    batch = list(keys.order_by("key", "person_id").values_list("key", "person_id")[: limit * 2 + 1])
     ids = [pid for _, pid in batch]
     by_id = {p.pk: p for p in Person.objects.filter(pk__in=ids, is_active=True).select_related("unit")}
-    for key, pid in batch:
+    for k, pid in batch:
         if len(people) == limit:
             more = True
             break
-        last = (key, pid)
-        if pid in seen or pid not in by_id or key != _first_key(by_id[pid].name_folded, folded, key):
+        last = (k, pid)
+        if pid in seen or pid not in by_id or k != _first_key(by_id[pid].name_folded, folded, k):
             continue
         seen.add(pid)
         people.append(by_id[pid])
-    if not more and len(batch) == limit * 2 + 1:
+    if not more and len(batch) == want:
         more = True
     return Page(items=people, next_cursor=encode_cursor(list(last)) if more and last else None)
 
@@ -180,8 +226,9 @@ def duplicate_candidates(
         found.setdefault(p.pk, Candidate(person=p, reasons=[])).reasons.append(reason)
 
     active = Person.objects.filter(is_active=True).select_related("unit")
+    # `.exclude(x="")` repeats the partial indexes' condition: without it SQLite does not use them.
     if national_id:
-        for p in active.filter(national_id=national_id)[:20]:
+        for p in active.filter(national_id=national_id).exclude(national_id="")[:20]:
             note(p, "national_id")
     if folded and birth_year:
         commune = _commune_path(unit_path) if unit_path else ""
@@ -191,7 +238,7 @@ def duplicate_candidates(
         for p in qs[:20]:
             note(p, "name_birth_commune")
     if phone:
-        for p in active.filter(phone=phone)[:20]:
+        for p in active.filter(phone=phone).exclude(phone="")[:20]:
             if similar_names(p.full_name, full_name):
                 note(p, "phone_name")
     return DuplicateCheck(candidates=list(found.values()), hidden_matches=len(hidden))
