@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from chihuy.core.models import BaseModel
 from chihuy.people.enums import Sex, Vulnerability
@@ -20,11 +21,11 @@ class Household(BaseModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "hộ gia đình"
-        verbose_name_plural = "hộ gia đình"
+        verbose_name = _("hộ gia đình")
+        verbose_name_plural = _("hộ gia đình")
 
     def __str__(self) -> str:
-        return self.address or f"Hộ #{self.pk}"
+        return self.address or _("Hộ #%(id)s") % {"id": self.pk}
 
 
 class Person(BaseModel):
@@ -48,8 +49,8 @@ class Person(BaseModel):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
 
     class Meta:
-        verbose_name = "người"
-        verbose_name_plural = "người"
+        verbose_name = _("người")
+        verbose_name_plural = _("người")
         indexes = [
             models.Index(fields=["national_id"], name="person_national_id", condition=~Q(national_id="")),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
