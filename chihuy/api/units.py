@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from chihuy.accounts.access import require_in_jurisdiction, require_perm
 from chihuy.accounts.roles import Perm
+from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.places import selectors, services
 from chihuy.places.enums import SiteKind, UnitLevel
 
@@ -79,8 +81,11 @@ def list_sites(request: HttpRequest, kind: SiteKind | None = None) -> Any:
 def create_site(request: HttpRequest, payload: SiteIn) -> Any:
     actor: Any = request.auth  # type: ignore[attr-defined]
     require_perm(actor, Perm.SITE_CHANGE)
-    unit = selectors.unit_get(unit_id=payload.unit_id)
-    require_in_jurisdiction(actor, unit.path)
+    try:
+        unit = selectors.unit_get(unit_id=payload.unit_id)
+    except ApplicationError as exc:
+        raise ApplicationError.field("unit_id", _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND) from exc
+    require_in_jurisdiction(actor, unit.path, field="unit_id")
     data = payload.dict(exclude={"unit_id"})
     return Status(201, services.site_create(actor=actor, unit=unit, **data))
 

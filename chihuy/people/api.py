@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from chihuy.accounts.access import require_in_jurisdiction, require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.core import clock
+from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.people import imports, selectors, services
 from chihuy.people.enums import ChronicCondition, Sex
 from chihuy.places.selectors import unit_get
@@ -139,12 +141,20 @@ def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
+def _unit(unit_id: int, field: str = "unit_id") -> Any:
+    """The unit a payload names; an unknown id is "not found" on that field."""
+    try:
+        return unit_get(unit_id=unit_id)
+    except ApplicationError as exc:
+        raise ApplicationError.field(field, _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND) from exc
+
+
 def _values(payload: Schema, *, exclude_unset: bool = False) -> dict[str, Any]:
     data = payload.dict(exclude_unset=exclude_unset, exclude={"confirm_new"})
     if "unit_id" in data:
         unit_id = data.pop("unit_id")
         if unit_id is not None:
-            data["unit"] = unit_get(unit_id=unit_id)
+            data["unit"] = _unit(unit_id)
         elif not exclude_unset:
             data["unit"] = None
     if "chronic_conditions" in data and data["chronic_conditions"] is not None:
@@ -157,7 +167,7 @@ def search_people(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     actor = _actor(request)
     within = None
     if query.within_unit_id:
-        within = unit_get(unit_id=query.within_unit_id).path
+        within = _unit(query.within_unit_id, "within_unit_id").path
         require_in_jurisdiction(actor, within, field="within_unit_id")
     return selectors.person_search(actor=actor, q=query.q, within=within, cursor=query.cursor, limit=query.limit)
 
@@ -224,7 +234,7 @@ def import_people(request: HttpRequest, file: File[UploadedFile], background: bo
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     actor = _actor(request)
     members = [selectors.person_get(actor=actor, person_id=pid, audit=False) for pid in payload.member_ids]
-    unit = unit_get(unit_id=payload.unit_id)
+    unit = _unit(payload.unit_id)
     return Status(201, services.household_create(actor=actor, unit=unit, address=payload.address, members=members))
 
 

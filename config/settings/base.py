@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # ninja as an app: its docs page takes Swagger UI from our static files, not from a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",

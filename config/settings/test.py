@@ -14,4 +14,5 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 # Static files come from the app directories in tests (no collectstatic).
+WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,148 @@
+"""The API's contract: errors as {code, message, details} with field paths, 401 without credentials,
+the OpenAPI document served locally, query counts pinned on search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from chihuy.people.models import Person
+from tests.conftest import BAN_GIANG
+
+
+@pytest.fixture
+def officer_client(make_user: Any, api_client: Any) -> Any:
+    return api_client(make_user("health_officer", BAN_GIANG))
+
+
+def test_a_bad_body_field_is_422_with_its_path(officer_client: Any, commune: Any) -> None:
+    response = officer_client.post(
+        "/api/people/", {"full_name": "Lò Văn Pằn", "birth_date": "17/05/1990", "unit_id": commune.pk}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert set(body) == {"code", "message", "details"}
+    assert body["code"] == "validation_error"
+    assert [d["field"] for d in body["details"]] == ["body.payload.birth_date"]
+    assert body["message"].startswith("Dữ liệu không hợp lệ ở “body.payload.birth_date”")
+    assert not Person.objects.exists()
+
+
+def test_a_service_error_names_the_field(officer_client: Any, commune: Any) -> None:
+    response = officer_client.post("/api/people/", {"full_name": "Lò Văn Pằn", "phone": "0123", "unit_id": commune.pk})
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "phone"
+    assert not Person.objects.exists()
+
+
+def test_an_unknown_unit_is_not_found_on_its_field(officer_client: Any) -> None:
+    response = officer_client.post("/api/people/", {"full_name": "Lò Văn Pằn", "unit_id": 987654321})
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "not_found",
+        "message": "Không tìm thấy đơn vị trong địa bàn của bạn.",
+        "details": [{"field": "unit_id", "message": "Không tìm thấy đơn vị trong địa bàn của bạn."}],
+    }
+    assert not Person.objects.exists()
+
+
+def test_duplicates_are_409_with_the_candidates(officer_client: Any, make_person: Any, commune: Any) -> None:
+    existing = make_person(full_name="Lò Văn Pằn", national_id="012090000123")
+    payload = {"full_name": "Lò Văn Pằn", "national_id": "012090000123", "unit_id": commune.pk}
+    response = officer_client.post("/api/people/", payload)
+    assert response.status_code == 409
+    assert response.json()["code"] == "duplicate_candidates"
+    assert [d["person_id"] for d in response.json()["details"]] == [existing.pk]
+    assert Person.objects.count() == 1
+    confirmed = officer_client.post("/api/people/", {**payload, "confirm_new": True})
+    assert confirmed.status_code == 201
+    assert Person.objects.count() == 2
+
+
+def test_a_broken_cursor_is_422_on_the_cursor(officer_client: Any) -> None:
+    response = officer_client.get("/api/people/?q=lo&cursor=@@@")
+    assert response.status_code == 422
+    assert response.json()["details"] == [{"field": "cursor", "message": "Con trỏ trang không hợp lệ."}]
+
+
+@pytest.mark.parametrize("path", ["/api/people/", "/api/units/", "/api/accounts/me", "/api/audit/events"])
+def test_without_credentials_it_is_401(db: Any, path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "Chưa đăng nhập hoặc khóa API không hợp lệ.",
+        "details": [],
+    }
+
+
+def test_without_credentials_nothing_is_written(db: Any, commune: Any) -> None:
+    response = Client().post(
+        "/api/people/", {"full_name": "Lò Văn Pằn", "unit_id": commune.pk}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert not Person.objects.exists()
+
+
+def test_a_session_without_csrf_cannot_write(make_user: Any, commune: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("health_officer", BAN_GIANG))
+    response = client.post(
+        "/api/people/", {"full_name": "Lò Văn Pằn", "unit_id": commune.pk}, content_type="application/json"
+    )
+    assert response.status_code in (401, 403)
+    assert not Person.objects.exists()
+    assert client.get("/api/accounts/me").status_code == 200
+
+
+def test_the_openapi_document_lists_every_endpoint(db: Any) -> None:
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert sorted(document["paths"]) == sorted(
+        {
+            "/api/accounts/me",
+            "/api/accounts/tokens",
+            "/api/audit/events",
+            "/api/jobs/{job_id}",
+            "/api/people/",
+            "/api/people/duplicates",
+            "/api/people/households",
+            "/api/people/import",
+            "/api/people/merge",
+            "/api/people/merges/{event_id}/undo",
+            "/api/people/{person_id}",
+            "/api/people/{person_id}/deactivate",
+            "/api/units/",
+            "/api/units/sites",
+            "/api/units/{unit_id}",
+        }
+    )
+
+
+def test_the_docs_page_is_served_locally(make_user: Any) -> None:
+    client = Client()
+    client.force_login(make_user("analyst"))
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "https://" not in page
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    for asset in ("/static/ninja/swagger-ui-bundle.js", "/static/vendor/htmx/htmx.min.js"):
+        assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("q", ["lo van", "0912345678", ""])
+def test_search_costs_a_fixed_number_of_queries(
+    officer_client: Any, make_person: Any, django_assert_max_num_queries: Any, q: str
+) -> None:
+    for i in range(30):
+        make_person(full_name=f"Lò Văn Số {i}", phone="0912345678")
+    officer_client.get("/api/people/?q=warm")  # the token's last_used_at is written on first use
+    with django_assert_max_num_queries(4):
+        response = officer_client.get(f"/api/people/?q={q}&limit=25")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 25

@@ -1,0 +1,294 @@
+"""The permission matrix: every endpoint × every role × the acting user in the record's own unit, its
+parent, a sibling unit, another district. The expected status comes from ROLE_PERMS and the endpoint's
+rule; a refused write must leave the database exactly as it was.
+
+The records live in xã Bản Giang (Tam Đường). Own and parent are inside the jurisdiction; sibling and
+other district are outside, where a record answers 404 as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chihuy.accounts.roles import ROLE_PERMS, Perm, Role
+from chihuy.core.audit import snapshot
+from chihuy.core.jobs import job_create
+from chihuy.core.models import AuditEvent, Job
+from chihuy.people.models import Household, Person, PersonNameKey
+from chihuy.people.services import person_merge
+from chihuy.places.models import Site, Unit
+from chihuy.places.services import site_create
+from tests.conftest import BAN_GIANG, BINH_LU, PHONG_THO, TAM_DUONG
+
+POSITIONS = {"own": BAN_GIANG, "parent": TAM_DUONG, "sibling": BINH_LU, "other_district": PHONG_THO}
+INSIDE = {"own": True, "parent": True, "sibling": False, "other_district": False}
+
+
+class Scene:
+    """The records the endpoints act on, made on first use by a province administrator."""
+
+    def __init__(self, admin: Any, make_person: Callable[..., Any], make_user: Callable[..., Any]):
+        self.admin, self.make_person, self.make_user = admin, make_person, make_user
+
+    @cached_property
+    def commune(self) -> Unit:
+        return Unit.objects.get(path=BAN_GIANG)
+
+    @cached_property
+    def person(self) -> Any:
+        return self.make_person(full_name="Lò Văn Pằn", birth_year=1980, phone="0912345678")
+
+    @cached_property
+    def target(self) -> Any:
+        return self.make_person(full_name="Lò Văn Pằn", birth_year=1980)
+
+    @cached_property
+    def merge_event(self) -> AuditEvent:
+        source = self.make_person(full_name="Tòng Thị Ơn", birth_year=1975)
+        target = self.make_person(full_name="Tòng Thị Ơn", birth_year=1975)
+        person_merge(actor=self.admin, source=source, target=target, reason="trùng")
+        return AuditEvent.objects.get(action="merge", object_id=str(source.pk))
+
+    @cached_property
+    def site(self) -> Site:
+        return site_create(actor=self.admin, unit=self.commune, kind="venue", name="Chợ phiên Bản Giang")
+
+    @cached_property
+    def job(self) -> Job:
+        owner = self.make_user(Role.HEALTH_OFFICER, BAN_GIANG)
+        return job_create(kind="people.import", actor=owner, unit_path=BAN_GIANG, input_name="x.csv")
+
+
+def state() -> list[Any]:
+    """What a write could change (API token use aside)."""
+    return [
+        [tuple(snapshot(p).items()) for p in Person.objects.order_by("pk")],
+        list(PersonNameKey.objects.order_by("pk").values_list("person_id", "key", "unit_path")),
+        [tuple(snapshot(s).items()) for s in Site.objects.order_by("pk")],
+        [tuple(snapshot(h).items()) for h in Household.objects.order_by("pk")],
+        list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "object_id", "details")),
+        list(Job.objects.order_by("pk").values_list("pk", "status")),
+    ]
+
+
+# --- rules: (permissions of the role, inside the jurisdiction?) → expected status ------------------
+
+
+def always(status: int) -> Callable[[set[str], bool], int]:
+    return lambda perms, inside: status
+
+
+def perm_then_scope(perm: str, ok: int) -> Callable[[set[str], bool], int]:
+    """The permission is checked first (403), then the record's place (404)."""
+    return lambda perms, inside: 403 if perm not in perms else (ok if inside else 404)
+
+
+def scope_then_perm(perm: str, ok: int) -> Callable[[set[str], bool], int]:
+    """The record is fetched first (every role may view: 404 outside), then the write is checked (403)."""
+    return lambda perms, inside: 404 if not inside else (ok if perm in perms else 403)
+
+
+def manager_inside(perms: set[str], inside: bool) -> int:
+    return 200 if Perm.USER_MANAGE in perms and inside else 404
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: Callable[[Scene], str]
+    rule: Callable[[set[str], bool], int]
+    body: Callable[[Scene], Any] | None = None
+    writes: bool = False
+    # For a 200 that depends on the place (lists, imports): what the answer must show.
+    check: Callable[[Scene, Any, bool], None] | None = None
+    given: tuple[str, ...] = ()  # scene records to make before the request (those it must find)
+
+
+def sees_person(scene: Scene, response: Any, inside: bool) -> None:
+    assert [p["id"] for p in response.json()["items"]] == ([scene.person.pk] if inside else [])
+
+
+def sees_site(scene: Scene, response: Any, inside: bool) -> None:
+    assert [s["id"] for s in response.json()] == ([scene.site.pk] if inside else [])
+
+
+def sees_events(scene: Scene, response: Any, inside: bool) -> None:
+    ids = {e["object_id"] for e in response.json()["items"] if e["object_type"] == "people.person"}
+    assert (str(scene.person.pk) in ids) is inside
+
+
+def sees_candidates(scene: Scene, response: Any, inside: bool) -> None:
+    assert [c["person"]["id"] for c in response.json()["candidates"]] == [scene.person.pk]
+
+
+def import_applies_inside_only(scene: Scene, response: Any, inside: bool) -> None:
+    body = response.json()
+    if inside:
+        assert (body["created"], body["errors"]) == (1, [])
+    else:
+        assert (body["created"], [(e["row"], e["field"]) for e in body["errors"]]) == (0, [(2, "unit_code")])
+
+
+IMPORT_FILE = "ho_ten,nam_sinh,ma_don_vi\nVàng A Mới,1999,03418\n".encode()
+
+ENDPOINTS = [
+    Endpoint("units.list", "get", lambda s: "/api/units/", always(200)),
+    Endpoint("units.children", "get", lambda s: f"/api/units/?parent_id={s.commune.parent_id}", always(200)),
+    Endpoint("units.get", "get", lambda s: f"/api/units/{s.commune.pk}", always(200)),
+    Endpoint("sites.list", "get", lambda s: "/api/units/sites", always(200), check=sees_site, given=("site",)),
+    Endpoint(
+        "sites.create",
+        "post",
+        lambda s: "/api/units/sites",
+        perm_then_scope(Perm.SITE_CHANGE, 201),
+        body=lambda s: {"unit_id": s.commune.pk, "kind": "lab", "name": "Phòng xét nghiệm"},
+        writes=True,
+    ),
+    Endpoint(
+        "people.search", "get", lambda s: "/api/people/?q=lo van pan", always(200), check=sees_person, given=("person",)
+    ),
+    Endpoint(
+        "people.create",
+        "post",
+        lambda s: "/api/people/",
+        perm_then_scope(Perm.PERSON_CHANGE, 201),
+        body=lambda s: {"full_name": "Vàng A Mới", "birth_year": 1999, "unit_id": s.commune.pk},
+        writes=True,
+    ),
+    Endpoint(
+        "people.duplicates",
+        "post",
+        lambda s: "/api/people/duplicates",
+        perm_then_scope(Perm.PERSON_VIEW, 200),
+        body=lambda s: {"full_name": s.person.full_name, "birth_year": 1980, "unit_id": s.commune.pk},
+        check=sees_candidates,
+        given=("person",),
+    ),
+    Endpoint("people.get", "get", lambda s: f"/api/people/{s.person.pk}", perm_then_scope(Perm.PERSON_VIEW, 200)),
+    Endpoint(
+        "people.update",
+        "patch",
+        lambda s: f"/api/people/{s.person.pk}",
+        scope_then_perm(Perm.PERSON_CHANGE, 200),
+        body=lambda s: {"occupation": "Nông dân"},
+        writes=True,
+    ),
+    Endpoint(
+        "people.deactivate",
+        "post",
+        lambda s: f"/api/people/{s.person.pk}/deactivate",
+        scope_then_perm(Perm.PERSON_CHANGE, 200),
+        body=lambda s: {"reason": "nhập nhầm"},
+        writes=True,
+    ),
+    Endpoint(
+        "people.merge",
+        "post",
+        lambda s: "/api/people/merge",
+        perm_then_scope(Perm.PERSON_MERGE, 200),
+        body=lambda s: {"source_id": s.person.pk, "target_id": s.target.pk, "reason": "trùng"},
+        writes=True,
+    ),
+    Endpoint(
+        "people.unmerge",
+        "post",
+        lambda s: f"/api/people/merges/{s.merge_event.pk}/undo",
+        perm_then_scope(Perm.PERSON_MERGE, 200),
+        body=lambda s: {"reason": "gộp nhầm"},
+        writes=True,
+    ),
+    Endpoint(
+        "people.households",
+        "post",
+        lambda s: "/api/people/households",
+        scope_then_perm(Perm.PERSON_CHANGE, 201),
+        body=lambda s: {"unit_id": s.commune.pk, "address": "Bản Một", "member_ids": [s.person.pk]},
+        writes=True,
+    ),
+    Endpoint(
+        "people.import",
+        "post",
+        lambda s: "/api/people/import",
+        lambda perms, inside: 200 if Perm.PERSON_IMPORT in perms else 403,
+        body=lambda s: {"file": SimpleUploadedFile("ds.csv", IMPORT_FILE)},
+        writes=True,
+        check=import_applies_inside_only,
+    ),
+    Endpoint("accounts.me", "get", lambda s: "/api/accounts/me", always(200)),
+    Endpoint("accounts.tokens", "post", lambda s: "/api/accounts/tokens", always(201), body=lambda s: {"name": "x"}),
+    Endpoint(
+        "audit.events",
+        "get",
+        lambda s: "/api/audit/events?limit=200",
+        lambda perms, inside: 200 if Perm.AUDIT_VIEW in perms else 403,
+        check=sees_events,
+        given=("person",),
+    ),
+    Endpoint("jobs.get", "get", lambda s: f"/api/jobs/{s.job.pk}", manager_inside),
+]
+
+
+def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
+    from django.test import Client
+
+    paths = set(Client().get("/api/openapi.json").json()["paths"])
+    operations = {(m, p) for p, item in Client().get("/api/openapi.json").json()["paths"].items() for m in item}
+    assert len(operations) == len({(e.method, e.name) for e in ENDPOINTS}) - 1  # units.list/children: one route
+    assert paths == {
+        "/api/units/",
+        "/api/units/{unit_id}",
+        "/api/units/sites",
+        "/api/people/",
+        "/api/people/duplicates",
+        "/api/people/{person_id}",
+        "/api/people/{person_id}/deactivate",
+        "/api/people/merge",
+        "/api/people/merges/{event_id}/undo",
+        "/api/people/households",
+        "/api/people/import",
+        "/api/accounts/me",
+        "/api/accounts/tokens",
+        "/api/audit/events",
+        "/api/jobs/{job_id}",
+    }
+
+
+@pytest.mark.parametrize("position", list(POSITIONS))
+@pytest.mark.parametrize("role", Role.values)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_permission_matrix(
+    endpoint: Endpoint,
+    role: str,
+    position: str,
+    admin_user: Any,
+    make_person: Any,
+    make_user: Any,
+    api_client: Any,
+) -> None:
+    scene = Scene(admin_user, make_person, make_user)
+    for record in endpoint.given:
+        getattr(scene, record)
+    path = endpoint.path(scene)
+    body = endpoint.body(scene) if endpoint.body else None
+    client = api_client(make_user(role, POSITIONS[position]))
+    inside = INSIDE[position]
+    expected = endpoint.rule(ROLE_PERMS[role], inside)
+    before = state()
+
+    response = getattr(client, endpoint.method)(path, body) if body is not None else client.get(path)
+
+    assert response.status_code == expected, response.content
+    if expected in (403, 404):
+        assert response.json()["code"] == {403: "permission_denied", 404: "not_found"}[expected]
+        assert state() == before
+    elif endpoint.check is not None:
+        endpoint.check(scene, response, inside)
+    if endpoint.writes and expected in (200, 201) and endpoint.check is None:
+        assert state() != before
