@@ -84,7 +84,9 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Any:
     try:
         unit = selectors.unit_get(unit_id=payload.unit_id)
     except ApplicationError as exc:
-        raise ApplicationError.field("unit_id", _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND) from exc
+        raise ApplicationError.field(
+            "unit_id", _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND
+        ) from exc
     require_in_jurisdiction(actor, unit.path, field="unit_id")
     data = payload.dict(exclude={"unit_id"})
     return Status(201, services.site_create(actor=actor, unit=unit, **data))

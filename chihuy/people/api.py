@@ -146,7 +146,9 @@ def _unit(unit_id: int, field: str = "unit_id") -> Any:
     try:
         return unit_get(unit_id=unit_id)
     except ApplicationError as exc:
-        raise ApplicationError.field(field, _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND) from exc
+        raise ApplicationError.field(
+            field, _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND
+        ) from exc
 
 
 def _values(payload: Schema, *, exclude_unset: bool = False) -> dict[str, Any]:
