@@ -124,17 +124,24 @@ def _search_name(actor: Any, folded: str, within: str | None, cursor: str | None
     walk = f"SELECT {key} AS k, person_id, unit_path FROM {table} WHERE {where} ORDER BY {key}, person_id LIMIT %s"
     area = scope.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with connection.cursor() as cur:
-        # 1. Walk the matching keys in page order (index person_name_key_order), keep those of the area.
+        # 1. Walk the matching keys in page order (index person_name_key_order), keep those of the area; each
+        # row also says how many keys the walk read, so a short page needs no second query to know why.
         cur.execute(
-            f"SELECT k, person_id FROM ({walk}) AS walked WHERE unit_path LIKE %s ESCAPE '\\' "
-            "ORDER BY k, person_id LIMIT %s",
+            f"SELECT k, person_id, walked FROM (SELECT k, person_id, unit_path, count(*) OVER () AS walked "
+            f"FROM ({walk}) AS w) AS counted WHERE unit_path LIKE %s ESCAPE '\\' ORDER BY k, person_id LIMIT %s",
             [*params, KEY_WALK, area, want],
         )
-        batch: list[tuple[str, int]] = cur.fetchall()
+        rows = cur.fetchall()
+        batch: list[tuple[str, int]] = [(k, pid) for k, pid, _walked in rows]
         if len(batch) < want:
-            seen_all = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s) AS w"
-            cur.execute(seen_all, [*params, KEY_WALK])
-            if cur.fetchone()[0] == KEY_WALK:
+            if rows:
+                walk_full = rows[0][2] == KEY_WALK
+            else:
+                cur.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s) AS w", [*params, KEY_WALK]
+                )
+                walk_full = cur.fetchone()[0] == KEY_WALK
+            if walk_full:
                 # 2. More keys than the walk saw: look them up unit by unit (index person_name_key_unit).
                 units = list(Unit.objects.filter(path__under=scope).values_list("path", flat=True))
                 marks = ", ".join(["%s"] * len(units))
