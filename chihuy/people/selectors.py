@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -13,10 +14,11 @@ from django.db.models import QuerySet
 from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path, view_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.audit import audit_record
-from chihuy.core.errors import not_found
+from chihuy.core.errors import ApplicationError, not_found
 from chihuy.core.pagination import Page, decode_cursor, encode_cursor
 from chihuy.core.text import fold, name_keys
 from chihuy.people.models import Person, PersonNameKey
+from chihuy.people.validators import normalize_phone
 from chihuy.places.models import Unit
 
 
@@ -61,7 +63,7 @@ def person_search(
     # A number however it is written ("0912.345.678", "+84 912-345-678"): digits and separators only.
     compact = "".join(ch for ch in query if ch not in " +.-()")
     if query and digits and len(digits) >= 6 and len(digits) >= len(compact) - 1:
-        return _search_number(base, digits, cursor, limit)
+        return _search_number(base, query, digits, cursor, limit)
     folded = fold(query)
     if not folded:
         return _page_by_id(base, cursor, limit)
@@ -81,12 +83,11 @@ def _page_by_id(qs: QuerySet[Person], cursor: str | None, limit: int) -> Page[Pe
 NUMBER_CAP = 1000  # people sharing one number (a family phone) listed at most
 
 
-def _search_number(qs: QuerySet[Person], digits: str, cursor: str | None, limit: int) -> Page[Person]:
+def _search_number(qs: QuerySet[Person], query: str, digits: str, cursor: str | None, limit: int) -> Page[Person]:
     variants = {digits}
-    if digits.startswith("84") and len(digits) in (11, 12):
-        variants.add("0" + digits[2:])
-    if len(digits) == 9 and not digits.startswith("0"):
-        variants.add("0" + digits)
+    # The phone as the registry stores it, however it was written ("+84 (0) 912…", "0084 912…").
+    with contextlib.suppress(ApplicationError):
+        variants.add(normalize_phone(query))
     # Two look-ups, one per partial index, rather than one OR: SQLite uses a partial index only when the query
     # repeats its condition (`national_id <> ''`), and cannot do so inside an OR. Then the area, by id.
     people = Person.objects
