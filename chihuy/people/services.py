@@ -279,12 +279,13 @@ def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
 
 
 def _person_links() -> list[Any]:
-    """Every foreign key to Person in every installed app (later apps' links are moved too)."""
+    """Every foreign key to Person in every installed app (later apps' links are moved too), including
+    records merged into the source earlier, so that a chain of merges ends at the surviving record."""
     links = []
     for rel in Person._meta.get_fields(include_hidden=True):
         if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one):
             fk = rel.field  # type: ignore[union-attr]
-            if fk.model in (PersonNameKey,) or (fk.model is Person and fk.name == "merged_into"):
+            if fk.model is PersonNameKey:
                 continue
             links.append(fk)
     return links
@@ -382,9 +383,15 @@ def person_unmerge(*, actor: Any, event_id: int, reason: str) -> Person:
             continue
         fk.model._default_manager.filter(pk__in=ids, **{fk.name: target}).update(**{fk.name: source})
     restore = event.details.get("target_before", {})
+    filled = event.details.get("target_after", {})
+    current = snapshot(target, MERGE_FILL_FIELDS)
+    kept: list[str] = []
     if restore:
         by_attname: dict[str, Any] = {f.attname: f for f in Person._meta.concrete_fields}
         for attname, value in restore.items():
+            if current.get(attname) != filled.get(attname):
+                kept.append(attname)  # changed by someone since the merge: their value stays
+                continue
             target_field = by_attname[attname]
             setattr(target, attname, target_field.to_python(value) if value is not None else None)
         target.save()
@@ -397,7 +404,7 @@ def person_unmerge(*, actor: Any, event_id: int, reason: str) -> Person:
         obj=source,
         before={"merged_into_id": target.pk},
         after={"merged_into_id": None},
-        details={"merge_event": event.pk, "reason": reason.strip()},
+        details={"merge_event": event.pk, "reason": reason.strip(), "kept_target_fields": kept},
     )
     event.details = {**event.details, "undone_by": undo.pk}
     event.save(update_fields=["details"])

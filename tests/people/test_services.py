@@ -297,7 +297,7 @@ def test_merge_moves_every_link_fills_gaps_and_unmerge_puts_everything_back(
     event.refresh_from_db()
     undo = AuditEvent.objects.get(action="unmerge", object_id=str(source.pk))
     assert event.details["undone_by"] == undo.pk
-    assert undo.details == {"merge_event": event.pk, "reason": "gộp nhầm"}
+    assert undo.details == {"merge_event": event.pk, "reason": "gộp nhầm", "kept_target_fields": []}
 
 
 def test_a_merge_is_undone_once(officer: Any, make_person: Any) -> None:
