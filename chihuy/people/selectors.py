@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path, view_path
+from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, view_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError, not_found
@@ -252,16 +251,13 @@ def duplicate_candidates(
     return DuplicateCheck(candidates=list(found.values()), hidden_matches=len(hidden))
 
 
-def person_count(*, actor: Any, within: str | None = None) -> int:
-    return person_qs(actor, within=within).count()
+COUNT_CAP = 100_000
 
 
-def visible_root(actor: Any) -> str:
-    return user_path(actor)
-
-
-def age_on(person: Person, day: dt.date) -> int | None:
-    return person.age(day)
+def person_count(*, actor: Any, within: str | None = None) -> tuple[int, bool]:
+    """People in view, counted up to COUNT_CAP (a province-wide exact count is a full scan): (count, capped)."""
+    count = person_qs(actor, within=within).values("pk")[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
 
 
 def person_merge_event(*, actor: Any, person: Person) -> Any:

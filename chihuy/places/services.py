@@ -7,7 +7,6 @@ Every write is still validated and audited here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,7 +298,3 @@ def population_import(*, actor: Any, within: Unit, data: bytes, filename: str, s
         )
     report.applied_rows = len(valid)
     return report
-
-
-def units_in(units: Iterable[Unit]) -> list[str]:
-    return [u.path for u in units]

@@ -21,13 +21,20 @@ from chihuy.web.views._common import safe_next, scope, screen
 @screen()
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    people = person_count(actor=user, within=scope(request)) if has_perm(user, Perm.PERSON_VIEW) else None
+    people, capped = (
+        person_count(actor=user, within=scope(request)) if has_perm(user, Perm.PERSON_VIEW) else (None, False)
+    )
     scope_unit = unit_get(path=scope(request)) if scope(request) and scope(request) != user.unit_path else None
     areas = [a for a in AREAS if a["url"] and a["key"] != "home"]
     return render(
         request,
         "web/home.html",
-        {"people_count": people, "scope_unit": scope_unit, "areas": [{**a, "href": reverse(a["url"])} for a in areas]},
+        {
+            "people_count": people,
+            "people_count_capped": capped,
+            "scope_unit": scope_unit,
+            "areas": [{**a, "href": reverse(a["url"])} for a in areas],
+        },
     )
 
 
