@@ -31,7 +31,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("CHIHUY_SQLITE_PATH", str(ROOT / "var" / "bench-people.sqlite3"))
 
 SIZES = {
     # people, import rows, samples per timed operation, samples per peer operation, villages per commune
@@ -43,6 +42,8 @@ SIZE_NAME = os.environ.get("CHIHUY_BENCH_SIZE", "full")
 if SIZE_NAME not in SIZES:
     sys.exit(f"CHIHUY_BENCH_SIZE must be one of {', '.join(SIZES)}")
 SIZE = SIZES[SIZE_NAME]
+# One file per size: CI's tiny run never touches a full data set kept for CHIHUY_BENCH_REUSE.
+os.environ.setdefault("CHIHUY_SQLITE_PATH", str(ROOT / "var" / f"bench-people-{SIZE_NAME}.sqlite3"))
 REUSE = os.environ.get("CHIHUY_BENCH_REUSE") == "1"
 TARGET_MS = 50.0
 TARGET_IMPORT_ROWS_S = 5_000
