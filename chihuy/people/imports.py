@@ -20,6 +20,7 @@ from chihuy.accounts.access import require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.core import clock
 from chihuy.core.audit import audit_record
+from chihuy.core.bulk import insert_rows
 from chihuy.core.errors import ApplicationError
 from chihuy.core.tabular import read_table
 from chihuy.core.text import clean_name, fold, name_keys
@@ -208,10 +209,7 @@ def person_import(
         # Plain rows, not model instances: three or four keys per person make this the largest insert.
         keys = [(pk, k, c.unit.path) for pk, c in zip(ids, fresh, strict=True) for k in name_keys(c.name_folded)]
         keys.sort(key=lambda row: row[1])  # in index order: each index page is visited once, not at random
-        with connection.cursor() as cur:
-            cur.executemany(
-                f'INSERT INTO {PersonNameKey._meta.db_table} (person_id, "key", unit_path) VALUES (%s, %s, %s)', keys
-            )
+        insert_rows(PersonNameKey._meta.db_table, ["person_id", "key", "unit_path"], keys)
         audit_record(
             actor=actor,
             action="import",
@@ -235,31 +233,13 @@ def _set_aside_duplicates(prepared: list[_Candidate], report: PersonImportReport
     """The same three rules as the one-by-one check, answered a chunk at a time."""
     ids = {p.national_id for p in prepared if p.national_id}
     phones = {p.phone for p in prepared if p.phone}
-    names = {(p.name_folded, p.birth_year) for p in prepared if p.birth_year}
-    by_id: dict[str, int] = {}
-    by_phone: dict[str, list[tuple[int, str]]] = {}
-    by_name: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    active = Person.objects.filter(is_active=True)
-    for chunk in _chunks(sorted(ids)):
-        # `.exclude(x="")` repeats the partial index's condition: SQLite uses the index only then.
-        for pk, nid in active.filter(national_id__in=chunk).exclude(national_id="").values_list("pk", "national_id"):
-            by_id.setdefault(nid, pk)
-    for chunk in _chunks(sorted(phones)):
-        by_number = active.filter(phone__in=chunk).exclude(phone="")
-        for pk, phone, name in by_number.values_list("pk", "phone", "name_folded"):
-            by_phone.setdefault(phone, []).append((pk, name))
-    # By (name, year) pairs, not names alone: a common name ("giang a chinh") has thousands of holders.
-    for pairs in _chunks(sorted(names), CHUNK // 2):
-        # Plain SQL: the ORM takes longer to compile a 450-term OR than the database takes to answer it.
-        where = " OR ".join(["(name_folded = %s AND birth_year = %s)"] * len(pairs))
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT id, name_folded, birth_year, unit_path FROM {Person._meta.db_table} "
-                f"WHERE is_active AND ({where})",
-                [value for pair in pairs for value in pair],
-            )
-            for pk, name, year, path in cur.fetchall():
-                by_name.setdefault((name, year), []).append((pk, path))
+    # (name, year, commune): the rule is the same name and birth year in the same commune, and asking the
+    # database for exactly that keeps common names ("giang a chinh", 1990) from returning thousands of rows.
+    names = {(p.name_folded, p.birth_year, _commune_prefix(p.unit)) for p in prepared if p.birth_year}
+    if connection.vendor == "postgresql":
+        by_id, by_phone, by_name = _existing_pg(ids, phones, names)
+    else:
+        by_id, by_phone, by_name = _existing_chunked(ids, phones, names)
     from chihuy.people.selectors import similar_names
 
     fresh: list[_Candidate] = []
@@ -297,6 +277,80 @@ def _set_aside_duplicates(prepared: list[_Candidate], report: PersonImportReport
     return fresh
 
 
+_Matches = tuple[dict[str, int], dict[str, list[tuple[int, str]]], dict[tuple[str, int], list[tuple[int, str]]]]
+_Names = set[tuple[str, int, str]]
+
+
+def _existing_pg(ids: set[str], phones: set[str], names: _Names) -> _Matches:
+    """The registry's matches in three queries, each value of an array one index look-up: a LATERAL
+    subquery with a LIMIT is never flattened into a join, which PostgreSQL otherwise plans as a sort of the
+    whole table (it cannot tell that 20,000 look-ups touch 2% of a million rows)."""
+    table = Person._meta.db_table
+    by_id: dict[str, int] = {}
+    by_phone: dict[str, list[tuple[int, str]]] = {}
+    by_name: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.id, p.national_id FROM unnest(%s::varchar[]) AS q(v) CROSS JOIN LATERAL "
+            f"(SELECT id, national_id FROM {table} WHERE national_id = q.v AND national_id <> '' AND is_active "
+            "LIMIT 1) AS p",
+            [sorted(ids)],
+        )
+        for pk, nid in cur.fetchall():
+            by_id.setdefault(nid, pk)
+        cur.execute(
+            f"SELECT p.id, p.phone, p.name_folded FROM unnest(%s::varchar[]) AS q(v) CROSS JOIN LATERAL "
+            f"(SELECT id, phone, name_folded FROM {table} WHERE phone = q.v AND phone <> '' AND is_active "
+            "LIMIT 20) AS p",
+            [sorted(phones)],
+        )
+        for pk, phone, name in cur.fetchall():
+            by_phone.setdefault(phone, []).append((pk, name))
+        triples = sorted(names)
+        cur.execute(
+            "SELECT p.id, p.name_folded, p.birth_year, p.unit_path "
+            "FROM unnest(%s::varchar[], %s::int[], %s::varchar[]) AS q(n, y, c) CROSS JOIN LATERAL "
+            f"(SELECT id, name_folded, birth_year, unit_path FROM {table} WHERE name_folded = q.n "
+            "AND birth_year = q.y AND starts_with(unit_path, q.c) AND is_active "
+            "LIMIT 20) AS p",
+            [[n for n, _, _ in triples], [y for _, y, _ in triples], [c for _, _, c in triples]],
+        )
+        for pk, name, year, path in cur.fetchall():
+            by_name.setdefault((name, year), []).append((pk, path))
+    return by_id, by_phone, by_name
+
+
+def _existing_chunked(ids: set[str], phones: set[str], names: _Names) -> _Matches:
+    """The registry's matches, a chunk of parameters at a time (SQLite's limit)."""
+    by_id: dict[str, int] = {}
+    by_phone: dict[str, list[tuple[int, str]]] = {}
+    by_name: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    active = Person.objects.filter(is_active=True)
+    for chunk in _chunks(sorted(ids)):
+        # `.exclude(x="")` repeats the partial index's condition: SQLite uses the index only then.
+        for pk, nid in active.filter(national_id__in=chunk).exclude(national_id="").values_list("pk", "national_id"):
+            by_id.setdefault(nid, pk)
+    for chunk in _chunks(sorted(phones)):
+        by_number = active.filter(phone__in=chunk).exclude(phone="")
+        for pk, phone, name in by_number.values_list("pk", "phone", "name_folded"):
+            by_phone.setdefault(phone, []).append((pk, name))
+    # By (name, year) pairs, not names alone: a common name ("giang a chinh") has thousands of holders.
+    for triples in _chunks(sorted(names), CHUNK // 4):
+        # Plain SQL: the ORM takes longer to compile a 225-term OR than the database takes to answer it.
+        where = " OR ".join(
+            ["(name_folded = %s AND birth_year = %s AND unit_path >= %s AND unit_path < %s)"] * len(triples)
+        )
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id, name_folded, birth_year, unit_path FROM {Person._meta.db_table} "
+                f"WHERE is_active AND ({where})",
+                [value for n, y, c in triples for value in (n, y, c, c + "\U0010ffff")],
+            )
+            for pk, name, year, path in cur.fetchall():
+                by_name.setdefault((name, year), []).append((pk, path))
+    return by_id, by_phone, by_name
+
+
 _PERSON_COLUMNS = [
     "id",
     "created_at",
@@ -320,10 +374,10 @@ _PERSON_COLUMNS = [
 
 
 def _insert_people(rows: list[_Candidate]) -> list[int]:
-    """Insert the people with ids taken up front, in one executemany: Django's bulk_create spent most of
-    the import compiling per-field SQL. Ids come from the sequence on PostgreSQL; on SQLite the import's
-    transaction already holds the write lock (BEGIN IMMEDIATE), so the next ids after the highest ever
-    used are ours."""
+    """Insert the people with ids taken up front, as plain rows (`insert_rows`): Django's bulk_create spent
+    most of the import compiling per-field SQL. Ids come from the sequence on PostgreSQL; on SQLite the
+    import's transaction already holds the write lock (BEGIN IMMEDIATE), so the ids after the highest
+    ever used are ours."""
     if not rows:
         return []
     table = Person._meta.db_table
@@ -334,7 +388,6 @@ def _insert_people(rows: list[_Candidate]) -> list[int]:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
             )
             ids = [r[0] for r in cur.fetchall()]
-            json_value = "CAST(%s AS jsonb)"
         else:
             cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             highest = cur.fetchone()[0]
@@ -342,36 +395,34 @@ def _insert_people(rows: list[_Candidate]) -> list[int]:
             seq = cur.fetchone()
             start = max(highest, seq[0] if seq else 0) + 1
             ids = list(range(start, start + len(rows)))
-            json_value = "%s"
-        now = ops.adapt_datetimefield_value(clock.now())
-        placeholders = ", ".join(json_value if c == "chronic_conditions" else "%s" for c in _PERSON_COLUMNS)
-        quoted = ", ".join(ops.quote_name(c) for c in _PERSON_COLUMNS)
-        cur.executemany(
-            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",
-            [
-                (
-                    pk,
-                    now,
-                    now,
-                    r.full_name,
-                    r.name_folded,
-                    ops.adapt_datefield_value(r.birth_date),
-                    r.birth_year,
-                    r.sex,
-                    r.national_id,
-                    r.phone,
-                    r.address_text,
-                    r.unit.pk,
-                    r.unit.path,
-                    r.occupation,
-                    "[]",
-                    False,
-                    False,
-                    True,
-                )
-                for pk, r in zip(ids, rows, strict=True)
-            ],
-        )
+    now = ops.adapt_datetimefield_value(clock.now())
+    insert_rows(
+        table,
+        _PERSON_COLUMNS,
+        [
+            (
+                pk,
+                now,
+                now,
+                r.full_name,
+                r.name_folded,
+                ops.adapt_datefield_value(r.birth_date),
+                r.birth_year,
+                r.sex,
+                r.national_id,
+                r.phone,
+                r.address_text,
+                r.unit.pk,
+                r.unit.path,
+                r.occupation,
+                "[]",
+                False,
+                False,
+                True,
+            )
+            for pk, r in zip(ids, rows, strict=True)
+        ],
+    )
     return ids
 
 
