@@ -36,7 +36,7 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$CHIHUY_TEST_DATABASE_URL" ]; then \
-	  DATABASE_URL="$$CHIHUY_TEST_DATABASE_URL" $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not browser"; \
+	  DATABASE_URL="$$CHIHUY_TEST_DATABASE_URL" $(BIN)/python -m pytest -n 2 -p no:cacheprovider; \
 	elif [ "$$CHIHUY_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "CHIHUY_REQUIRE_POSTGRES=1 but CHIHUY_TEST_DATABASE_URL is not set" >&2; exit 1; \
 	else echo "PostgreSQL: skipped (set CHIHUY_TEST_DATABASE_URL=postgres://… to run the suite on it)"; fi
