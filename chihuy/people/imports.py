@@ -26,6 +26,7 @@ from chihuy.core.tabular import read_table
 from chihuy.core.text import clean_name, fold, name_keys
 from chihuy.people.enums import Sex
 from chihuy.people.models import Person, PersonNameKey
+from chihuy.people.services import PersonInput
 from chihuy.people.validators import normalize_national_id, normalize_phone
 from chihuy.places.enums import UnitLevel
 from chihuy.places.models import Unit
@@ -107,21 +108,12 @@ def _parse_date(text: str) -> dt.date:
     return dt.date(int(year), int(month), int(day))
 
 
-@dataclass(slots=True)
-class _Candidate:
+@dataclass(kw_only=True)
+class _Candidate(PersonInput):
     """A validated row, not yet a Person: model instances cost more to build than the row is worth."""
 
     number: int
-    full_name: str
     name_folded: str
-    birth_date: dt.date | None
-    birth_year: int | None
-    sex: str
-    national_id: str
-    phone: str
-    address_text: str
-    unit: Unit
-    occupation: str
 
 
 def person_import(
