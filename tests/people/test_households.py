@@ -11,8 +11,9 @@ from chihuy.people.models import Household
 from tests.conftest import BAN_GIANG, MUONG_SO
 
 
-def test_household_created_with_members_through_the_api(make_user: Any, make_person: Any, commune: Any,
-                                                        api_client: Any) -> None:
+def test_household_created_with_members_through_the_api(
+    make_user: Any, make_person: Any, commune: Any, api_client: Any
+) -> None:
     officer = make_user("health_officer", BAN_GIANG)
     a = make_person(full_name="Lò Văn Một", birth_year=1970)
     b = make_person(full_name="Lò Thị Hai", birth_year=1972, sex="F")
@@ -26,8 +27,9 @@ def test_household_created_with_members_through_the_api(make_user: Any, make_per
     assert response.json()["unit_path"] == BAN_GIANG
 
 
-def test_member_from_another_commune_is_refused_and_nothing_written(make_user: Any, make_person: Any,
-                                                                    commune: Any) -> None:
+def test_member_from_another_commune_is_refused_and_nothing_written(
+    make_user: Any, make_person: Any, commune: Any
+) -> None:
     from chihuy.people.services import household_create
 
     admin = make_user("sysadmin", "12/")
@@ -40,8 +42,9 @@ def test_member_from_another_commune_is_refused_and_nothing_written(make_user: A
     assert stranger.household_id is None
 
 
-def test_officer_cannot_make_a_household_outside_their_commune(make_user: Any, other_commune: Any,
-                                                               api_client: Any) -> None:
+def test_officer_cannot_make_a_household_outside_their_commune(
+    make_user: Any, other_commune: Any, api_client: Any
+) -> None:
     officer = make_user("health_officer", BAN_GIANG)
     response = api_client(officer).post("/api/people/households", {"unit_id": other_commune.pk, "address": "X"})
     assert response.status_code == 404
