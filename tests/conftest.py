@@ -150,3 +150,14 @@ class TokenClient:
 @pytest.fixture
 def api_client() -> Callable[[User], TokenClient]:
     return TokenClient
+
+
+@pytest.fixture(autouse=True)
+def vietnamese_by_default() -> Any:
+    """A request with the English cookie leaves English active in its thread; every test starts in Vietnamese,
+    as code outside a request (tasks, commands) does."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.activate("vi")

@@ -26,7 +26,7 @@ from chihuy.core.tabular import read_table
 from chihuy.core.text import clean_name, fold, name_keys
 from chihuy.people.enums import Sex
 from chihuy.people.models import Person, PersonNameKey
-from chihuy.people.services import PersonInput
+from chihuy.people.services import PersonInput, clean_birth
 from chihuy.people.validators import normalize_national_id, normalize_phone
 from chihuy.places.enums import UnitLevel
 from chihuy.places.models import Unit
@@ -140,23 +140,27 @@ def person_import(
         folded = fold(name)
         if len(folded) < 2:
             err("full_name", _("Thiếu họ tên."))
-        birth_date = None
-        birth_year = None
-        if v.get("birth_date"):
-            try:
-                birth_date = _parse_date(v["birth_date"])
-                birth_year = birth_date.year
-                if birth_date > today:
-                    err("birth_date", _("Ngày sinh ở tương lai."))
-                elif birth_year < 1900:
-                    err("birth_date", _("Ngày sinh trước năm 1900."))
-            except ValueError:
-                err("birth_date", _("Ngày sinh “%(v)s” không đúng dạng dd/mm/yyyy.") % {"v": v["birth_date"]})
-        elif v.get("birth_year"):
-            if v["birth_year"].isdigit() and 1900 <= int(v["birth_year"]) <= today.year:
+        birth_date: dt.date | None = None
+        birth_year: int | None = None
+        try:
+            if v.get("birth_date"):
+                try:
+                    birth_date = _parse_date(v["birth_date"])
+                except ValueError:
+                    raise ApplicationError.field(
+                        "birth_date", _("Ngày sinh “%(v)s” không đúng dạng dd/mm/yyyy.") % {"v": v["birth_date"]}
+                    ) from None
+            elif v.get("birth_year"):
+                if not v["birth_year"].isdigit():
+                    raise ApplicationError.field(
+                        "birth_year", _("Năm sinh “%(v)s” không hợp lệ.") % {"v": v["birth_year"]}
+                    )
                 birth_year = int(v["birth_year"])
-            else:
-                err("birth_year", _("Năm sinh “%(v)s” không hợp lệ.") % {"v": v["birth_year"]})
+            birth_date, birth_year = clean_birth(birth_date, birth_year, today=today)
+        except ApplicationError as exc:
+            details: Any = exc.details
+            err(details[0]["field"], exc.message)
+            birth_date = birth_year = None
         sex = SEX_WORDS.get(fold(v.get("sex", "")))
         if sex is None:
             err("sex", _("Giới tính “%(v)s”: ghi Nam hoặc Nữ.") % {"v": v.get("sex")})

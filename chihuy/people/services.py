@@ -77,6 +77,23 @@ def resolve_address(address_text: str, *, layout: str = Layout.LEGACY) -> Unit |
     return Unit.objects.filter(level=UnitLevel.COMMUNE, code=str(code).zfill(5), layout=layout).first()
 
 
+def clean_birth(
+    birth_date: dt.date | None, birth_year: int | None, *, today: dt.date
+) -> tuple[dt.date | None, int | None]:
+    """A birth date or year that is not in the future nor before 1900; the year follows the date."""
+    if birth_date is not None:
+        if birth_date > today:
+            raise ApplicationError.field("birth_date", _("Ngày sinh không được ở tương lai."))
+        if birth_date.year < 1900:
+            raise ApplicationError.field("birth_date", _("Ngày sinh trước năm 1900."))
+        if birth_year is not None and birth_year != birth_date.year:
+            raise ApplicationError.field("birth_year", _("Năm sinh khác năm của ngày sinh."))
+        birth_year = birth_date.year
+    if birth_year is not None and not 1900 <= birth_year <= today.year:
+        raise ApplicationError.field("birth_year", _("Năm sinh phải từ 1900 đến %(y)s.") % {"y": today.year})
+    return birth_date, birth_year
+
+
 def clean_person(
     *,
     actor: Any,
@@ -100,16 +117,7 @@ def clean_person(
         raise ApplicationError.field("full_name", _("Nhập họ và tên."))
     if len(name) > 150:
         raise ApplicationError.field("full_name", _("Họ tên dài quá 150 ký tự."))
-    if birth_date is not None:
-        if birth_date > today:
-            raise ApplicationError.field("birth_date", _("Ngày sinh không được ở tương lai."))
-        if birth_date.year < 1900:
-            raise ApplicationError.field("birth_date", _("Ngày sinh trước năm 1900."))
-        if birth_year is not None and birth_year != birth_date.year:
-            raise ApplicationError.field("birth_year", _("Năm sinh khác năm của ngày sinh."))
-        birth_year = birth_date.year
-    if birth_year is not None and not 1900 <= birth_year <= today.year:
-        raise ApplicationError.field("birth_year", _("Năm sinh phải từ 1900 đến %(y)s.") % {"y": today.year})
+    birth_date, birth_year = clean_birth(birth_date, birth_year, today=today)
     if sex not in Sex.values:
         raise ApplicationError.field("sex", _("Giới tính không hợp lệ."))
     national_id = normalize_national_id(national_id, birth_year=birth_year, sex=sex)

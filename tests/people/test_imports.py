@@ -96,7 +96,7 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(
         (6, "unit_code"),
         (7, "full_name"),
     ]
-    assert report.errors[0]["message"] == "Ngày sinh ở tương lai."
+    assert report.errors[0]["message"] == "Ngày sinh không được ở tương lai."
     assert report.errors[1]["message"] == "Ngày sinh “31/02/1990” không đúng dạng dd/mm/yyyy."
     assert report.errors[5]["message"] == "Mã xã/thôn “03454” không có trong địa bàn."
     assert report.created == 0
