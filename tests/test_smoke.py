@@ -32,3 +32,10 @@ def test_vietnamese_is_the_default_whatever_the_browser_says(client: Any, make_u
     assert response.headers["Content-Language"] == "vi"
     client.cookies["django_language"] = "en"
     assert client.get("/accounts/login/").headers["Content-Language"] == "en"
+
+
+def test_commune_path_of_a_village_is_its_commune(commune: Any) -> None:
+    from chihuy.places.services import village_create
+
+    village = village_create(commune=commune, code="07", name="Bản Bảy")
+    assert village.commune_path == commune.path == commune.commune_path == "12/106/03418/"

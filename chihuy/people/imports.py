@@ -231,7 +231,7 @@ def _set_aside_duplicates(prepared: list[_Candidate], report: PersonImportReport
     phones = {p.phone for p in prepared if p.phone}
     # (name, year, commune): the rule is the same name and birth year in the same commune, and asking the
     # database for exactly that keeps common names ("giang a chinh", 1990) from returning thousands of rows.
-    names = {(p.name_folded, p.birth_year, _commune_prefix(p.unit)) for p in prepared if p.birth_year}
+    names = {(p.name_folded, p.birth_year, p.unit.commune_path) for p in prepared if p.birth_year}
     if connection.vendor == "postgresql":
         by_id, by_phone, by_name = _existing_pg(ids, phones, names)
     else:
@@ -244,7 +244,7 @@ def _set_aside_duplicates(prepared: list[_Candidate], report: PersonImportReport
         number = p.number
         reason: str = ""
         match: int | None = None
-        commune = _commune_prefix(p.unit)
+        commune = p.unit.commune_path
         if p.national_id and p.national_id in by_id:
             reason, match = "national_id", by_id[p.national_id]
         elif p.national_id and p.national_id in seen_ids:
@@ -434,12 +434,6 @@ def _unit_keys(within: str) -> dict[str, Unit]:
         elif unit.parent is not None:
             keys[f"{unit.parent.code}/{unit.code}"] = unit
     return keys
-
-
-def _commune_prefix(unit: Unit) -> str:
-    if unit.level == UnitLevel.VILLAGE:
-        return unit.path.rsplit("/", 2)[0] + "/"
-    return unit.path
 
 
 def _chunks(values: list[Any], size: int = CHUNK) -> list[list[Any]]:

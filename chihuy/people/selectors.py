@@ -190,13 +190,9 @@ class DuplicateCheck:
 
 
 def _commune_path(unit_path: str) -> str:
-    """The path of the commune-level unit containing `unit_path` (villages fold into their commune)."""
-    from chihuy.places.models import Unit
-
-    unit = Unit.objects.filter(path=unit_path).only("level", "parent__path").select_related("parent").first()
-    if unit is not None and unit.level == "village" and unit.parent is not None:
-        return unit.parent.path
-    return unit_path
+    """The path of the commune containing `unit_path` (villages fold into their commune)."""
+    unit = Unit.objects.filter(path=unit_path).only("level", "path").first()
+    return unit.commune_path if unit is not None else unit_path
 
 
 def similar_names(a: str, b: str) -> bool:

@@ -138,7 +138,7 @@ def clean_person(
     if unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
         raise ApplicationError.field("unit", _("Nơi ở phải là một xã hoặc thôn, bản."))
     require_in_jurisdiction(actor, unit.path)
-    if household is not None and not household.unit_path.startswith(_commune_of(unit).path):
+    if household is not None and not household.unit_path.startswith(unit.commune_path):
         raise ApplicationError.field("household", _("Hộ gia đình phải ở cùng xã."))
     return PersonInput(
         full_name=name,
@@ -154,12 +154,6 @@ def clean_person(
         chronic_conditions=conditions,
         is_pregnant=is_pregnant,
     )
-
-
-def _commune_of(unit: Unit) -> Unit:
-    if unit.level == UnitLevel.VILLAGE and unit.parent_id:
-        return unit.parent  # type: ignore[return-value]
-    return unit
 
 
 def _save(person: Person) -> None:
@@ -445,8 +439,7 @@ def household_add_member(*, actor: Any, household: Household, person: Person) ->
     require_perm(actor, Perm.PERSON_CHANGE)
     require_in_jurisdiction(actor, person.unit_path, field="person")
     require_in_jurisdiction(actor, household.unit_path, field="household")
-    commune = _commune_of(household.unit)
-    if not person.unit_path.startswith(commune.path):
+    if not person.unit_path.startswith(household.unit.commune_path):
         raise ApplicationError.field("person", _("Người này không ở cùng xã với hộ."))
     before = person.household_id
     person.household = household

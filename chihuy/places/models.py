@@ -44,6 +44,13 @@ class Unit(BaseModel):
     def unit_path(self) -> str:
         return self.path
 
+    @property
+    def commune_path(self) -> str:
+        """The path of the commune this unit belongs to: a village's parent (from its own path), else itself."""
+        if self.level == UnitLevel.VILLAGE:
+            return self.path.rsplit("/", 2)[0] + "/"
+        return self.path
+
     def ancestor_paths(self) -> list[str]:
         parts = self.path.strip("/").split("/")
         return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
