@@ -28,21 +28,40 @@ class Perm(models.TextChoices):
     POPULATION_IMPORT = "population.import", _("Nhập dân số")
     AUDIT_VIEW = "audit.view", _("Xem nhật ký")
     USER_MANAGE = "user.manage", _("Quản lý tài khoản")
+    CASE_VIEW = "case.view", _("Xem ca bệnh, tiếp xúc, ổ dịch")
+    CASE_REPORT = "case.report", _("Báo cáo ca F0, đổi trạng thái ca")
+    CASE_IMPORT = "case.import", _("Nhập danh sách ca bệnh")
+    CONTACT_CHANGE = "contact.change", _("Thêm, hủy tiếp xúc")
+    TRACE_WORK = "trace.work", _("Ghi kết quả truy vết, mốc dịch tễ")
+    CLUSTER_CHANGE = "cluster.change", _("Quản lý ổ dịch")
+    NOTICE_DRAFT = "notice.draft", _("Soạn thông báo địa điểm liên quan")
+    NOTICE_APPROVE = "notice.approve", _("Duyệt thông báo địa điểm liên quan")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
 _PERSON_WRITERS = {Perm.PERSON_VIEW, Perm.PERSON_CHANGE}
+# The 5S chain: health officers report and trace; tracers trace; commanders approve what is published.
+_CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_IMPORT, Perm.CONTACT_CHANGE, Perm.TRACE_WORK}
+_CASE_WORK |= {Perm.CLUSTER_CHANGE, Perm.NOTICE_DRAFT}
 
 ROLE_PERMS: dict[str, set[str]] = {
-    Role.COMMANDER: {*_PERSON_WRITERS, Perm.PERSON_MERGE, Perm.SITE_CHANGE, Perm.AUDIT_VIEW},
-    Role.DUTY_OFFICER: {*_PERSON_WRITERS},
-    Role.HEALTH_OFFICER: {*_PERSON_WRITERS, Perm.PERSON_MERGE, Perm.PERSON_IMPORT, Perm.SITE_CHANGE},
-    Role.TRACER: {*_PERSON_WRITERS},
+    Role.COMMANDER: {
+        *_PERSON_WRITERS,
+        Perm.PERSON_MERGE,
+        Perm.SITE_CHANGE,
+        Perm.AUDIT_VIEW,
+        Perm.CASE_VIEW,
+        Perm.CLUSTER_CHANGE,
+        Perm.NOTICE_APPROVE,
+    },
+    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW},
+    Role.HEALTH_OFFICER: {*_PERSON_WRITERS, Perm.PERSON_MERGE, Perm.PERSON_IMPORT, Perm.SITE_CHANGE, *_CASE_WORK},
+    Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK},
     Role.LAB_TECHNICIAN: {*_ALL_VIEW},
-    Role.FACILITY_MANAGER: {*_PERSON_WRITERS},
+    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW},
     Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS},
     Role.VACCINATOR: {*_PERSON_WRITERS},
-    Role.ANALYST: {*_ALL_VIEW},
+    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW},
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -51,6 +70,8 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.POPULATION_IMPORT,
         Perm.AUDIT_VIEW,
         Perm.USER_MANAGE,
+        *_CASE_WORK,
+        Perm.NOTICE_APPROVE,
     },
 }
 

@@ -17,3 +17,8 @@ def today() -> dt.date:
 
 def local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value)
+
+
+def localdate(value: dt.datetime) -> dt.date:
+    """The calendar day of an instant in Vietnam."""
+    return timezone.localdate(value)

@@ -109,8 +109,10 @@ def clean_person(
     occupation: str = "",
     chronic_conditions: list[str] | None = None,
     is_pregnant: bool = False,
+    referral: bool = False,
 ) -> PersonInput:
-    """Validate and normalise; every problem names its field."""
+    """Validate and normalise; every problem names its field. `referral`: a contact living outside the
+    actor's area, registered so that their own unit can trace them (the actor still cannot read it after)."""
     today = clock.today()
     name = clean_name(full_name)
     if len(fold(name)) < 2:
@@ -137,7 +139,8 @@ def clean_person(
             raise ApplicationError.field("unit", _("Chọn xã/thôn nơi ở, hoặc ghi địa chỉ đủ xã, huyện, tỉnh."))
     if unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
         raise ApplicationError.field("unit", _("Nơi ở phải là một xã hoặc thôn, bản."))
-    require_in_jurisdiction(actor, unit.path)
+    if not referral:
+        require_in_jurisdiction(actor, unit.path)
     if household is not None and not household.unit_path.startswith(unit.commune_path):
         raise ApplicationError.field("household", _("Hộ gia đình phải ở cùng xã."))
     return PersonInput(
@@ -201,10 +204,13 @@ def _candidates_error(check: DuplicateCheck) -> ApplicationError:
 
 
 @transaction.atomic
-def person_create(*, actor: Any, confirm_new: bool = False, is_demo: bool = False, **values: Any) -> Person:
-    """Create a person. If probable duplicates exist and `confirm_new` is false, raise with the candidates."""
+def person_create(
+    *, actor: Any, confirm_new: bool = False, is_demo: bool = False, referral: bool = False, **values: Any
+) -> Person:
+    """Create a person. If probable duplicates exist and `confirm_new` is false, raise with the candidates.
+    `referral` (contact tracing across units): the person may live outside the actor's area."""
     require_perm(actor, Perm.PERSON_CHANGE)
-    data = clean_person(actor=actor, **values)
+    data = clean_person(actor=actor, referral=referral, **values)
     check = duplicate_candidates(
         actor=actor,
         full_name=data.full_name,
@@ -223,7 +229,11 @@ def person_create(*, actor: Any, confirm_new: bool = False, is_demo: bool = Fals
         action="create",
         obj=person,
         after=snapshot(person),
-        details={"confirmed_despite": [c.person.pk for c in check.candidates]} if check.candidates else None,
+        details={
+            **({"confirmed_despite": [c.person.pk for c in check.candidates]} if check.candidates else {}),
+            **({"referral": True} if referral else {}),
+        }
+        or None,
     )
     return person
 

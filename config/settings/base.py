@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "chihuy.places",
     "chihuy.accounts",
     "chihuy.people",
+    "chihuy.cases",
     "chihuy.web",
 ]
 
