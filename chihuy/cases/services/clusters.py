@@ -53,7 +53,7 @@ def cluster_create(
     cluster.save()
     audit_record(actor=actor, action="create", obj=cluster, after=snapshot(cluster))
     if case_ids:
-        cluster_add_cases(actor=actor, cluster=cluster, case_ids=case_ids)
+        cluster = cluster_add_cases(actor=actor, cluster=cluster, case_ids=case_ids)
     return cluster
 
 
