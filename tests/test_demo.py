@@ -20,7 +20,7 @@ from chihuy.places.models import Population, Unit
 def demo(db: Any) -> None:
     from chihuy.web.management import demo_data
 
-    demo_data.build(people_per_commune_in_district=3, people_in_ban_giang=12)
+    demo_data.build(people_per_commune_in_district=3, people_in_ban_giang=60)
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -52,3 +52,17 @@ def test_second_run_duplicates_nothing(demo: None) -> None:
     before = counts()
     call_command("demo", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_the_ban_giang_outbreak_of_seed_001(demo: None) -> None:
+    from chihuy.cases.enums import NoticeStatus
+    from chihuy.cases.models import Case, Classification, Cluster, ExposureNotice, LevelChange
+
+    cases = Case.objects.filter(is_demo=True, unit_path__startswith="12/106/03418/")
+    assert cases.count() == 15
+    assert cases.filter(source_known=False).count() == 3
+    assert Cluster.objects.get(is_demo=True).cases.count() == 15
+    assert ExposureNotice.objects.get().status == NoticeStatus.APPROVED
+    assert set(Classification.objects.exclude(level=None).values_list("level", flat=True)) == {0, 1, 2}
+    # F2 who became F1 when their F1 turned positive: the cascade, with its reasons
+    assert LevelChange.objects.filter(from_level=2, to_level=1).exists()

@@ -18,6 +18,7 @@ from chihuy.accounts.models import User
 from chihuy.accounts.roles import Role
 from chihuy.accounts.services import user_create
 from chihuy.people.imports import person_import
+from chihuy.web.management.demo_cases import build_outbreak
 from chihuy.people.models import Person
 from chihuy.places.enums import AgeBand, SiteKind, UnitLevel
 from chihuy.places.models import Population, Site, Unit
@@ -141,12 +142,14 @@ def build(*, people_per_commune_in_district: int = 60, people_in_ban_giang: int 
     people = 0
     if not Person.objects.filter(is_demo=True).exists():
         people = _people(superuser, people_per_commune_in_district, people_in_ban_giang)
+    outbreak = build_outbreak()
     return {
         "root": root,
         "communes": len(communes),
         "villages_created": villages,
         "accounts": accounts,
         "people_created": people,
+        "cases_created": outbreak["cases_created"],
     }
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         result = build()
         self.stdout.write(
             f"{result['root'].name}: {result['communes']} xã; {result['villages_created']} thôn bản demo mới; "
-            f"{result['people_created']} người demo mới."
+            f"{result['people_created']} người demo mới; {result['cases_created']} ca F0 demo mới (ổ dịch Bản Giang)."
         )
         self.stdout.write("")
         self.stdout.write(f"Mở {options['url']} và đăng nhập bằng một tài khoản demo (mật khẩu: {DEMO_PASSWORD}):")
