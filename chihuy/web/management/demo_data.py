@@ -18,11 +18,11 @@ from chihuy.accounts.models import User
 from chihuy.accounts.roles import Role
 from chihuy.accounts.services import user_create
 from chihuy.people.imports import person_import
-from chihuy.web.management.demo_cases import build_outbreak
 from chihuy.people.models import Person
 from chihuy.places.enums import AgeBand, SiteKind, UnitLevel
 from chihuy.places.models import Population, Site, Unit
 from chihuy.places.services import population_set, site_create, units_load_province, village_create
+from chihuy.web.management.demo_cases import build_outbreak
 
 PROVINCE = "Lai Châu"
 CENSUS_TOTAL = 460_196  # census 1/4/2019 (DOMAIN.md)
