@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from chihuy.cases.enums import ISOLATED_STATUSES, CaseStatus, TraceStatus
 from chihuy.cases.models import Case, Classification, Contact, LevelChange
@@ -226,7 +227,8 @@ def recompute_all(*, reason: str, on: dt.date | None = None, progress: Any = Non
         )
         while rows := cursor.fetchmany(50_000):
             for edge_id, src, dst, exposure_at in rows:
-                adjacency.setdefault(src, []).append((edge_id, dst, exposure_at))
+                # A raw SQLite cursor gives naive UTC datetimes (or text); the ORM would have made them aware.
+                adjacency.setdefault(src, []).append((edge_id, dst, _aware(exposure_at)))
     result: dict[int, State] = {pid: State(0, case_id, None, [pid], None) for pid, case_id in roots.items()}
     queue = deque(result)
     while queue:
@@ -254,6 +256,14 @@ def recompute_all(*, reason: str, on: dt.date | None = None, progress: Any = Non
         if pid not in result and old.level is not None:
             updates[pid] = State(None, None, None, [], None)
     return _write(updates, cause="recompute", reason=reason, case=None)
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 def _write(updates: dict[int, State], *, cause: str, reason: str, case: Case | None) -> Outcome:

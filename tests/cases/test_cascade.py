@@ -113,3 +113,23 @@ def test_full_recompute_agrees_with_the_incremental_levels(
     assert outcome.changed == {}
     assert {p.pk: level(p) for p in people} == before
     assert [before[p.pk] for p in people] == [None, None, None, 1, 2, 0, 1, 2]
+
+
+def test_recompute_command_repairs_a_level_changed_behind_the_services_back(
+    make_person: Any, report: Any, expose: Any
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    f0, a = make_person(full_name="Lò Văn Một"), make_person(full_name="Lò Văn Hai")
+    report(f0)
+    expose(f0, a)
+    Classification.objects.filter(person=a).update(level=3)
+    out = io.StringIO()
+
+    call_command("recompute_levels", stdout=out)
+
+    assert level(a) == 1
+    assert out.getvalue().startswith("1 thay đổi cấp F (1 tăng, 0 giảm)")
+    assert LevelChange.objects.filter(classification__person=a, cause=LevelCause.RECOMPUTE).count() == 1
