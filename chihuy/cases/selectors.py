@@ -380,6 +380,42 @@ def _step_times(case: Case) -> dict[str, tuple[dt.datetime, dt.datetime | None]]
 
 
 @dataclass
+class FivesStep:
+    step: str
+    label: str
+    started_at: dt.datetime
+    done_at: dt.datetime | None
+    due_at: dt.datetime
+    hours: float | None  # how long it took (or has taken so far, if not done)
+    late: bool  # done after its target, or still open past it
+
+
+def case_timeline(*, actor: Any, case: Case) -> list[FivesStep]:
+    """The 5S clock of one case: each step with its start, completion and target (the policy in force on the
+    report day)."""
+    require_perm(actor, Perm.CASE_VIEW)
+    targets = policy_get("fives.targets_hours", on=clock.localdate(case.reported_at))
+    labels = step_labels()
+    now = clock.now()
+    steps = []
+    for step, (start, done) in _step_times(case).items():
+        due = start + dt.timedelta(hours=float(targets[step]))
+        end = done or now
+        steps.append(
+            FivesStep(
+                step,
+                str(labels[step]),
+                start,
+                done,
+                due,
+                round((end - start).total_seconds() / 3600, 1),
+                end > due,
+            )
+        )
+    return steps
+
+
+@dataclass
 class OverdueStep:
     case: Case
     step: str

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chihuy.web.views import audit, home, people, units, users
+from chihuy.web.views import audit, clusters, fives, home, people, units, users
 
 app_name = "web"
 
@@ -31,4 +31,17 @@ urlpatterns = [
     path("users/<int:user_id>/password/", users.user_password, name="user_password"),
     path("account/tokens/", users.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", users.token_revoke, name="token_revoke"),
+    path("clusters/", clusters.cluster_list, name="clusters"),
+    path("clusters/new/", clusters.cluster_create, name="cluster_create"),
+    path("clusters/suggestions/accept/", clusters.suggestion_accept, name="cluster_suggestion_accept"),
+    path("clusters/<int:cluster_id>/", clusters.cluster_detail, name="cluster"),
+    path("clusters/<int:cluster_id>/cases/", clusters.cluster_add_cases, name="cluster_add_cases"),
+    path("clusters/<int:cluster_id>/graph/", clusters.cluster_graph, name="cluster_graph"),
+    path("clusters/<int:cluster_id>/graph.json", clusters.cluster_graph_json, name="cluster_graph_json"),
+    path("clusters/<int:cluster_id>/graph.csv", clusters.cluster_graph_csv, name="cluster_graph_csv"),
+    path("people/<int:person_id>/graph/", clusters.person_graph, name="person_graph"),
+    path("people/<int:person_id>/graph.json", clusters.person_graph_json, name="person_graph_json"),
+    path("people/<int:person_id>/graph.csv", clusters.person_graph_csv, name="person_graph_csv"),
+    path("fives/", fives.fives_board, name="fives"),
+    path("fives/overdue.xlsx", fives.fives_export_xlsx, name="fives_export"),
 ]
