@@ -16,6 +16,7 @@ from chihuy.api.auth import AUTH
 from chihuy.api.jobs import router as jobs_router
 from chihuy.api.units import router as places_router
 from chihuy.cases.api import router as cases_router
+from chihuy.cases.api_import import router as case_imports_router
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.people.api import router as people_router
 
@@ -74,3 +75,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/cases", cases_router)
+api.add_router("/case-imports", case_imports_router)

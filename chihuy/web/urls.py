@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chihuy.web.views import audit, clusters, fives, home, people, units, users
+from chihuy.web.views import audit, case_import, clusters, fives, home, people, units, users
 
 app_name = "web"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("people/<int:person_id>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:person_id>/deactivate/", people.person_deactivate, name="person_deactivate"),
     path("people/<int:person_id>/merge/", people.person_merge, name="person_merge"),
+    path("cases/import/", case_import.case_import, name="case_import"),
+    path("cases/import/mau.xlsx", case_import.case_import_template, name="case_import_template"),
     path("units/", units.unit_index, name="units"),
     path("units/<int:unit_id>/", units.unit_detail, name="unit"),
     path("units/<int:unit_id>/sites/", units.site_create, name="site_create"),

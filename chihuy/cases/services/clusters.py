@@ -30,8 +30,10 @@ def cluster_create(
     kind: str = ClusterKind.OTHER,
     case_ids: list[int] | None = None,
     note: str = "",
+    opened_on: dt.date | None = None,
     is_demo: bool = False,
 ) -> Cluster:
+    """`opened_on` defaults to today; an imported historical line list gives its first case's day."""
     require_perm(actor, Perm.CLUSTER_CHANGE)
     require_in_jurisdiction(actor, unit.path)
     if not name.strip():
@@ -45,7 +47,7 @@ def cluster_create(
         unit=unit,
         unit_path=unit.path,
         kind=kind,
-        opened_on=clock.today(),
+        opened_on=opened_on or clock.today(),
         note=note.strip(),
         is_demo=is_demo,
     )
