@@ -133,3 +133,44 @@ def test_recompute_command_repairs_a_level_changed_behind_the_services_back(
     assert level(a) == 1
     assert out.getvalue().startswith("1 thay đổi cấp F (1 tăng, 0 giảm)")
     assert LevelChange.objects.filter(classification__person=a, cause=LevelCause.RECOMPUTE).count() == 1
+
+
+def test_full_recompute_takes_the_earliest_detected_f0_among_equally_close_ones(
+    make_person: Any, report: Any, expose: Any
+) -> None:
+    a, b, x, y = (make_person(full_name=n) for n in ("Lò Văn Một", "Tòng Thị Hai", "Lò Văn Ba", "Lò Văn Bốn"))
+    later = report(b, detected_at=at(9), sample_date=at(9).date())
+    earlier = report(a, detected_at=at(8))
+    from_b = expose(b, x, exposure_at=at(7, 10))  # inside both infectious windows (from 7/11 and 5/11)
+    from_a = expose(a, x, exposure_at=at(7, 8))
+    expose(x, y)
+    assert Classification.objects.get(person=x).root_case_id == later.pk  # first reported, kept by propagate
+
+    outcome = recompute_all(reason="kiểm tra")
+
+    assert outcome.changed == {}
+    row = Classification.objects.get(person=x)
+    assert (row.level, row.root_case_id, row.via_id, row.path) == (1, earlier.pk, from_a.pk, [a.pk, x.pk])
+    assert row.exposure_at == at(7, 8)
+    assert from_b.qualifies and from_b.pk < from_a.pk
+    below = Classification.objects.get(person=y)
+    assert (below.level, below.root_case_id, below.path) == (2, earlier.pk, [a.pk, x.pk, y.pk])
+    assert LevelChange.objects.filter(cause=LevelCause.RECOMPUTE).count() == 0
+
+
+def test_full_recompute_walks_only_to_the_policy_depth_and_resets_the_rest(
+    make_person: Any, report: Any, expose: Any
+) -> None:
+    people = [make_person(full_name=f"Người Thứ {i}") for i in range(6)]
+    report(people[0])
+    for src, dst in itertools.pairwise(people):
+        expose(src, dst)
+    stray = Classification.objects.get(person=people[3])
+    Classification.objects.create(person=people[4], unit_path=stray.unit_path, level=2, level_since=stray.level_since)
+    Classification.objects.filter(person=people[2]).delete()
+
+    outcome = recompute_all(reason="kiểm tra")
+
+    assert outcome.changed == {people[4].pk: (2, None), people[2].pk: (None, 2)}  # beyond the depth: reset
+    assert [level(p) for p in people] == [0, 1, 2, 3, None, None]
+    assert Classification.objects.get(person=people[2]).path == [p.pk for p in people[:3]]
