@@ -126,6 +126,8 @@
       minZoom: 0.05,
       maxZoom: 4
     });
+    // A small chain fitted to the box would be drawn huge: cap the first zoom.
+    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }
     cy.on("tap", "node", function (event) { describe(event.target); });
     window.chihuyGraph = cy;
     pngButton.disabled = false;
