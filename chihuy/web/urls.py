@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chihuy.web.views import audit, case_import, clusters, fives, home, people, units, users
+from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
 
 app_name = "web"
 
@@ -18,8 +18,6 @@ urlpatterns = [
     path("people/<int:person_id>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:person_id>/deactivate/", people.person_deactivate, name="person_deactivate"),
     path("people/<int:person_id>/merge/", people.person_merge, name="person_merge"),
-    path("cases/import/", case_import.case_import, name="case_import"),
-    path("cases/import/mau.xlsx", case_import.case_import_template, name="case_import_template"),
     path("units/", units.unit_index, name="units"),
     path("units/<int:unit_id>/", units.unit_detail, name="unit"),
     path("units/<int:unit_id>/sites/", units.site_create, name="site_create"),
@@ -33,6 +31,35 @@ urlpatterns = [
     path("users/<int:user_id>/password/", users.user_password, name="user_password"),
     path("account/tokens/", users.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", users.token_revoke, name="token_revoke"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/report/", cases.case_report, name="case_report"),
+    path("cases/pick-person/", contacts.person_pick, name="case_person_pick"),
+    path("cases/contacts/mau.xlsx", contacts.contacts_template, name="contacts_template"),
+    path("cases/import/", case_import.case_import, name="case_import"),
+    path("cases/import/mau.xlsx", case_import.case_import_template, name="case_import_template"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case"),
+    path("cases/<int:case_id>/status/", cases.case_transition, name="case_transition"),
+    path("cases/<int:case_id>/contacts/", cases.case_contact_add, name="case_contact_add"),
+    path("cases/<int:case_id>/contacts/import/", cases.case_contacts_import, name="case_contacts_import"),
+    path("cases/<int:case_id>/itinerary/", cases.case_itinerary_add, name="case_itinerary_add"),
+    path("cases/<int:case_id>/notice/", cases.case_notice_draft, name="case_notice_draft"),
+    path("tracing/", tracing.tracing_queue, name="tracing_queue"),
+    path("tracing/<int:classification_id>/", tracing.classification_detail, name="classification"),
+    path("tracing/<int:classification_id>/attempt/", tracing.trace_attempt, name="trace_attempt"),
+    path(
+        "tracing/<int:classification_id>/contacts/",
+        tracing.classification_contact_add,
+        name="classification_contact_add",
+    ),
+    path(
+        "tracing/<int:classification_id>/contacts/import/",
+        tracing.classification_contacts_import,
+        name="classification_contacts_import",
+    ),
+    path("notices/", tracing.notice_list, name="notices"),
+    path("notices/<int:notice_id>/status/", tracing.notice_transition, name="notice_transition"),
+    # Public, without login: approved exposure-site notices.
+    path("cong-khai/dia-diem/", tracing.public_notices, name="public_notices"),
     path("clusters/", clusters.cluster_list, name="clusters"),
     path("clusters/new/", clusters.cluster_create, name="cluster_create"),
     path("clusters/suggestions/accept/", clusters.suggestion_accept, name="cluster_suggestion_accept"),

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chihuy.accounts.access import require_in_jurisdiction, require_perm
+from chihuy.accounts.access import has_perm, require_in_jurisdiction, require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.cases.enums import ISOLATED_STATUSES, NOTICE_TRANSITIONS, NoticeStatus, TraceStatus
 from chihuy.cases.models import Case, Classification, ExposureNotice, ItineraryStop, TraceAttempt
@@ -141,8 +141,10 @@ def notice_draft(*, actor: Any, case: Case, title: str, stop_ids: list[int], adv
 
 @transaction.atomic
 def notice_transition(*, actor: Any, notice: ExposureNotice, to: str, reason: str = "") -> ExposureNotice:
-    """Approve (a commander) or withdraw a notice; only approved notices are public."""
-    require_perm(actor, Perm.NOTICE_APPROVE if to == NoticeStatus.APPROVED else Perm.NOTICE_DRAFT)
+    """Approve (a commander) or withdraw a notice (its drafter's side or the commander who approves);
+    only approved notices are public."""
+    if to == NoticeStatus.APPROVED or not has_perm(actor, Perm.NOTICE_APPROVE):
+        require_perm(actor, Perm.NOTICE_APPROVE if to == NoticeStatus.APPROVED else Perm.NOTICE_DRAFT)
     notice = ExposureNotice.objects.select_for_update().get(pk=notice.pk)
     require_in_jurisdiction(actor, notice.unit_path, field="notice")
     if to not in NOTICE_TRANSITIONS.get(notice.status, set()):

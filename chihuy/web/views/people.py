@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from chihuy.accounts.access import has_perm, user_path
 from chihuy.accounts.roles import Perm
 from chihuy.accounts.selectors import audit_list, job_get
+from chihuy.cases.selectors import classification_get
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.tabular import write_xlsx
@@ -99,6 +100,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "conditions": [conditions.get(c, c) for c in person.chronic_conditions],
             "merge_event": selectors.person_merge_event(actor=request.user, person=person)
             if has_perm(request.user, Perm.PERSON_MERGE)
+            else None,
+            "classification": classification_get(actor=request.user, person_id=person.pk)
+            if has_perm(request.user, Perm.CASE_VIEW)
             else None,
             "can_change": has_perm(request.user, Perm.PERSON_CHANGE) and person.is_active,
             "can_merge": has_perm(request.user, Perm.PERSON_MERGE) and person.is_active,
