@@ -432,6 +432,9 @@ def fives_overdue(*, actor: Any, within: str | None = None, limit: int = 500) ->
         case_visible_qs(actor, within=within)
         .filter(status=CaseStatus.ACTIVE)
         .filter(Q(tracing_done_at=None) | Q(f1_isolated_at=None) | Q(treatment_at=None))
+        # A case without a person (imported from a historical line list) has no contacts to trace here: it
+        # would stay "overdue" for ever and, oldest first, crowd the real ones out of the capped list.
+        .filter(person__isnull=False)
         .select_related("person", "unit")
         .order_by("reported_at")[:5000]
     )

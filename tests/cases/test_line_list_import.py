@@ -501,3 +501,27 @@ def test_the_api_refuses_an_import_without_the_permission(make_user: Callable[..
     )
     assert response.status_code == 403
     assert not Job.objects.exists()
+
+
+def test_imported_cases_without_a_person_are_not_overdue_5s_steps(province_officer: Any) -> None:
+    from chihuy.cases.selectors import fives_overdue
+
+    run(province_officer, csv_bytes([row("BN1", phat_hien="01/11/2021")]))
+    assert Case.objects.get(number="BN1").status == CaseStatus.ACTIVE
+    assert fives_overdue(actor=province_officer) == []
+
+
+def test_imported_cases_show_on_the_case_screens(province_officer: Any) -> None:
+    run(province_officer, csv_bytes(LINE_LIST))
+    client = session_client(province_officer)
+    bn13 = Case.objects.get(number="BN13")
+    assert client.get("/cases/").status_code == 200
+    page = client.get(f"/cases/{bn13.pk}/")
+    assert page.status_code == 200
+    assert "BN13" in page.content.decode()
+    cluster = Cluster.objects.get(name=SL)
+    assert client.get(f"/clusters/{cluster.pk}/").status_code == 200
+    graph = client.get(f"/clusters/{cluster.pk}/graph.json").json()
+    label = {n["id"]: n["label"] for n in graph["nodes"]}
+    drawn = {(label[e["source"]], label[e["target"]]) for e in graph["edges"] if e["kind"] == "transmission"}
+    assert drawn == {(a, b) for a, b in CHAINS if a in CLUSTERS[SL] and b in CLUSTERS[SL]}
