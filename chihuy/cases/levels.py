@@ -20,7 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from django.db import connection
+from django.db.models import Field
 
 from chihuy.cases.enums import ISOLATED_STATUSES, CaseStatus, TraceStatus
 from chihuy.cases.models import Case, Classification, Contact, LevelChange
@@ -252,6 +255,29 @@ def recompute_all(*, reason: str, on: dt.date | None = None, progress: Any = Non
     return _write(updates, cause="recompute", reason=reason, case=None)
 
 
+_UPDATED = ["level", "root_case", "via", "path", "exposure_at", "level_since", "trace_status", "updated_at"]
+
+
+def _update(rows: list[Classification]) -> None:
+    """One UPDATE by primary key per row, sent as one batch (psycopg pipelines it; SQLite runs it in process).
+    bulk_update's CASE WHEN over every field costs O(rows × fields) expressions to build and to run."""
+    if not rows:
+        return
+    fields = [cast("Field[Any, Any]", Classification._meta.get_field(name)) for name in _UPDATED]
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {qn(Classification._meta.db_table)} SET {sets} WHERE id = %s"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(
+                sql,
+                [
+                    [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk]
+                    for row in rows[start : start + CHUNK]
+                ],
+            )
+
+
 def _write(updates: dict[int, State], *, cause: str, reason: str, case: Case | None) -> Outcome:
     now = clock.now()
     outcome = Outcome()
@@ -298,9 +324,7 @@ def _write(updates: dict[int, State], *, cause: str, reason: str, case: Case | N
         row.updated_at = now
     for start in range(0, len(to_create), CHUNK):
         Classification.objects.bulk_create(to_create[start : start + CHUNK])
-    fields = ["level", "root_case", "via", "path", "exposure_at", "level_since", "trace_status", "updated_at"]
-    for start in range(0, len(to_update), CHUNK):
-        Classification.objects.bulk_update(to_update[start : start + CHUNK], fields)
+    _update(to_update)
     by_person = {row.person_id: row for row in (*to_create, *to_update)}
     changes = [
         LevelChange(
