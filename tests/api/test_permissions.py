@@ -8,6 +8,7 @@ other district are outside, where a record answers 404 as if it did not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +18,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chihuy.accounts.roles import ROLE_PERMS, Perm, Role
+from chihuy.cases import services as case_services
+from chihuy.cases.models import (
+    Case,
+    CaseSource,
+    Classification,
+    Cluster,
+    Contact,
+    ExposureNotice,
+    ItineraryStop,
+    TraceAttempt,
+)
+from chihuy.core import clock
 from chihuy.core.audit import snapshot
 from chihuy.core.jobs import job_create
 from chihuy.core.models import AuditEvent, Job
@@ -60,6 +73,53 @@ class Scene:
         return site_create(actor=self.admin, unit=self.commune, kind="venue", name="Chợ phiên Bản Giang")
 
     @cached_property
+    def case(self) -> Case:
+        return case_services.case_report(
+            actor=self.admin,
+            person=self.person,
+            detection_way="community",
+            detected_at=clock.now() - dt.timedelta(hours=2),
+            sample_date=clock.today() - dt.timedelta(days=1),
+        )
+
+    @cached_property
+    def contact(self) -> Contact:
+        self.case  # noqa: B018 — the source is an F0 first, so that the contact is an F1
+        contact_person = self.make_person(full_name="Lò Thị Hai", birth_year=1985)
+        return case_services.contact_add(
+            actor=self.admin,
+            source_person=self.person,
+            contact_person=contact_person,
+            exposure_at=clock.now() - dt.timedelta(hours=3),
+            physical_contact=True,
+        )
+
+    @cached_property
+    def classification(self) -> Classification:
+        return Classification.objects.get(person_id=self.contact.contact_person_id)
+
+    @cached_property
+    def stop(self) -> ItineraryStop:
+        now = clock.now()
+        return case_services.itinerary_add(
+            actor=self.admin,
+            case=self.case,
+            place="Chợ phiên Bản Giang",
+            start_at=now - dt.timedelta(hours=5),
+            end_at=now - dt.timedelta(hours=4),
+        )
+
+    @cached_property
+    def notice(self) -> ExposureNotice:
+        return case_services.notice_draft(actor=self.admin, case=self.case, title="Chợ phiên", stop_ids=[self.stop.pk])
+
+    @cached_property
+    def cluster(self) -> Cluster:
+        return case_services.cluster_create(
+            actor=self.admin, name="Ổ dịch Bản Giang", unit=self.commune, case_ids=[self.case.pk]
+        )
+
+    @cached_property
     def job(self) -> Job:
         owner = self.make_user(Role.HEALTH_OFFICER, BAN_GIANG)
         return job_create(kind="people.import", actor=owner, unit_path=BAN_GIANG, input_name="x.csv")
@@ -74,6 +134,14 @@ def state() -> list[Any]:
         [tuple(snapshot(h).items()) for h in Household.objects.order_by("pk")],
         list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "object_id", "details")),
         list(Job.objects.order_by("pk").values_list("pk", "status")),
+        [tuple(snapshot(c).items()) for c in Case.objects.order_by("pk")],
+        list(CaseSource.objects.order_by("pk").values_list("infector_id", "infectee_id")),
+        list(Contact.objects.order_by("pk").values_list("pk", "is_active", "qualifies")),
+        list(Classification.objects.order_by("pk").values_list("pk", "level", "trace_status", "root_case_id")),
+        list(TraceAttempt.objects.order_by("pk").values_list("pk", "outcome")),
+        list(ItineraryStop.objects.order_by("pk").values_list("pk", "place")),
+        list(ExposureNotice.objects.order_by("pk").values_list("pk", "status")),
+        list(Cluster.objects.order_by("pk").values_list("pk", "status", "last_case_on")),
     ]
 
 
@@ -92,6 +160,13 @@ def perm_then_scope(perm: str, ok: int) -> Callable[[set[str], bool], int]:
 def scope_then_perm(perm: str, ok: int) -> Callable[[set[str], bool], int]:
     """The record is fetched first (every role may view: 404 outside), then the write is checked (403)."""
     return lambda perms, inside: 404 if not inside else (ok if perm in perms else 403)
+
+
+def view_scope_then_perm(perm: str, ok: int) -> Callable[[set[str], bool], int]:
+    """A case record read first (case.view: 403, then its place: 404), then the write's own permission (403)."""
+    return lambda perms, inside: (
+        403 if Perm.CASE_VIEW not in perms else 404 if not inside else ok if perm in perms else 403
+    )
 
 
 def manager_inside(perms: set[str], inside: bool) -> int:
@@ -135,6 +210,32 @@ def import_applies_inside_only(scene: Scene, response: Any, inside: bool) -> Non
     else:
         assert (body["created"], [(e["row"], e["field"]) for e in body["errors"]]) == (0, [(2, "unit_code")])
 
+
+def sees_case(scene: Scene, response: Any, inside: bool) -> None:
+    assert [c["id"] for c in response.json()["items"]] == ([scene.case.pk] if inside else [])
+
+
+def sees_queue(scene: Scene, response: Any, inside: bool) -> None:
+    assert [c["id"] for c in response.json()["items"]] == ([scene.classification.pk] if inside else [])
+
+
+def sees_notice(scene: Scene, response: Any, inside: bool) -> None:
+    assert [n["id"] for n in response.json()] == ([scene.notice.pk] if inside else [])
+
+
+def sees_cluster(scene: Scene, response: Any, inside: bool) -> None:
+    assert [c["id"] for c in response.json()] == ([scene.cluster.pk] if inside else [])
+
+
+def case_view(ok: int = 200) -> Callable[[set[str], bool], int]:
+    return lambda perms, inside: ok if Perm.CASE_VIEW in perms else 403
+
+
+def exposure(scene: Scene) -> dict[str, Any]:
+    return {"exposure_at": (clock.now() - dt.timedelta(hours=3)).isoformat(), "physical_contact": True}
+
+
+CONTACT_LINES = "ho_ten,nam_sinh,tiep_xuc_truc_tiep\nVàng A Mới,1999,có\n".encode()
 
 IMPORT_FILE = "ho_ten,nam_sinh,ma_don_vi\nVàng A Mới,1999,03418\n".encode()
 
@@ -232,6 +333,183 @@ ENDPOINTS = [
         given=("person",),
     ),
     Endpoint("jobs.get", "get", lambda s: f"/api/jobs/{s.job.pk}", manager_inside),
+    # --- cases ---
+    Endpoint("cases.list", "get", lambda s: "/api/cases/", case_view(), check=sees_case, given=("case",)),
+    Endpoint(
+        "cases.report",
+        "post",
+        lambda s: "/api/cases/",
+        scope_then_perm(Perm.CASE_REPORT, 201),
+        body=lambda s: {
+            "person_id": s.target.pk,
+            "detection_way": "community",
+            "detected_at": (clock.now() - dt.timedelta(hours=1)).isoformat(),
+            "sample_date": (clock.today() - dt.timedelta(days=1)).isoformat(),
+        },
+        writes=True,
+    ),
+    Endpoint("cases.get", "get", lambda s: f"/api/cases/{s.case.pk}", perm_then_scope(Perm.CASE_VIEW, 200)),
+    Endpoint(
+        "cases.update",
+        "patch",
+        lambda s: f"/api/cases/{s.case.pk}",
+        view_scope_then_perm(Perm.CASE_REPORT, 200),
+        body=lambda s: {"treatment_place": "Trạm y tế xã"},
+        writes=True,
+    ),
+    Endpoint(
+        "cases.transition",
+        "post",
+        lambda s: f"/api/cases/{s.case.pk}/transition",
+        view_scope_then_perm(Perm.CASE_REPORT, 200),
+        body=lambda s: {"to": "recovered"},
+        writes=True,
+    ),
+    Endpoint("cases.sources", "get", lambda s: f"/api/cases/{s.case.pk}/sources", perm_then_scope(Perm.CASE_VIEW, 200)),
+    Endpoint(
+        "cases.set_sources",
+        "put",
+        lambda s: f"/api/cases/{s.case.pk}/sources",
+        view_scope_then_perm(Perm.CASE_REPORT, 200),
+        body=lambda s: {"source_case_ids": []},
+        writes=True,
+    ),
+    Endpoint(
+        "cases.timeline", "get", lambda s: f"/api/cases/{s.case.pk}/timeline", perm_then_scope(Perm.CASE_VIEW, 200)
+    ),
+    Endpoint(
+        "cases.itinerary", "get", lambda s: f"/api/cases/{s.case.pk}/itinerary", perm_then_scope(Perm.CASE_VIEW, 200)
+    ),
+    Endpoint(
+        "cases.itinerary_add",
+        "post",
+        lambda s: f"/api/cases/{s.case.pk}/itinerary",
+        view_scope_then_perm(Perm.TRACE_WORK, 201),
+        body=lambda s: {
+            "place": "Quán ăn",
+            "start_at": (clock.now() - dt.timedelta(hours=2)).isoformat(),
+            "end_at": (clock.now() - dt.timedelta(hours=1)).isoformat(),
+        },
+        writes=True,
+    ),
+    Endpoint(
+        "contacts.list",
+        "get",
+        lambda s: f"/api/cases/contacts?case_id={s.case.pk}",
+        perm_then_scope(Perm.CASE_VIEW, 200),
+    ),
+    Endpoint(
+        "contacts.add",
+        "post",
+        lambda s: "/api/cases/contacts",
+        scope_then_perm(Perm.CONTACT_CHANGE, 201),
+        body=lambda s: {"source_person_id": s.case.person_id, "contact_person_id": s.target.pk, **exposure(s)},
+        writes=True,
+    ),
+    Endpoint(
+        "contacts.lines",
+        "post",
+        lambda s: "/api/cases/contacts/lines",
+        scope_then_perm(Perm.CONTACT_CHANGE, 200),
+        body=lambda s: {
+            "source_person_id": s.case.person_id,
+            "rows": [{"ho_ten": "Vàng A Mới", "nam_sinh": "1999", "tiep_xuc_truc_tiep": "có"}],
+            "default_exposure": exposure(s)["exposure_at"],
+        },
+        writes=True,
+    ),
+    Endpoint(
+        "contacts.import",
+        "post",
+        lambda s: "/api/cases/contacts/import",
+        scope_then_perm(Perm.CONTACT_CHANGE, 200),
+        body=lambda s: {
+            "source_person_id": s.case.person_id,
+            "default_exposure": exposure(s)["exposure_at"],
+            "file": SimpleUploadedFile("f1.csv", CONTACT_LINES),
+        },
+        writes=True,
+    ),
+    Endpoint(
+        "contacts.deactivate",
+        "post",
+        lambda s: f"/api/cases/contacts/{s.contact.pk}/deactivate",
+        view_scope_then_perm(Perm.CONTACT_CHANGE, 200),
+        body=lambda s: {"reason": "nhập nhầm"},
+        writes=True,
+    ),
+    Endpoint(
+        "levels.get",
+        "get",
+        lambda s: f"/api/cases/levels/{s.classification.person_id}",
+        scope_then_perm(Perm.CASE_VIEW, 200),
+    ),
+    Endpoint(
+        "tracing.queue", "get", lambda s: "/api/cases/tracing", case_view(), check=sees_queue, given=("classification",)
+    ),
+    Endpoint(
+        "tracing.attempt",
+        "post",
+        lambda s: f"/api/cases/tracing/{s.classification.pk}/attempts",
+        view_scope_then_perm(Perm.TRACE_WORK, 201),
+        body=lambda s: {"outcome": "reached"},
+        writes=True,
+    ),
+    Endpoint("notices.list", "get", lambda s: "/api/cases/notices", case_view(), check=sees_notice, given=("notice",)),
+    Endpoint(
+        "notices.draft",
+        "post",
+        lambda s: "/api/cases/notices",
+        view_scope_then_perm(Perm.NOTICE_DRAFT, 201),
+        body=lambda s: {"case_id": s.case.pk, "title": "Quán ăn", "stop_ids": [s.stop.pk]},
+        writes=True,
+    ),
+    Endpoint(
+        "notices.transition",
+        "post",
+        lambda s: f"/api/cases/notices/{s.notice.pk}/transition",
+        view_scope_then_perm(Perm.NOTICE_APPROVE, 200),
+        body=lambda s: {"to": "approved"},
+        writes=True,
+    ),
+    Endpoint("notices.public", "get", lambda s: "/api/cases/public/notices", always(200)),
+    Endpoint(
+        "clusters.list", "get", lambda s: "/api/cases/clusters", case_view(), check=sees_cluster, given=("cluster",)
+    ),
+    Endpoint(
+        "clusters.create",
+        "post",
+        lambda s: "/api/cases/clusters",
+        perm_then_scope(Perm.CLUSTER_CHANGE, 201),
+        body=lambda s: {"name": "Ổ dịch chợ", "unit_id": s.commune.pk},
+        writes=True,
+    ),
+    Endpoint("clusters.suggestions", "get", lambda s: "/api/cases/clusters/suggestions", case_view()),
+    Endpoint(
+        "clusters.get", "get", lambda s: f"/api/cases/clusters/{s.cluster.pk}", perm_then_scope(Perm.CASE_VIEW, 200)
+    ),
+    Endpoint(
+        "clusters.add_cases",
+        "post",
+        lambda s: f"/api/cases/clusters/{s.cluster.pk}/cases",
+        view_scope_then_perm(Perm.CLUSTER_CHANGE, 200),
+        body=lambda s: {"case_ids": [s.case.pk]},
+        writes=True,
+    ),
+    Endpoint(
+        "clusters.graph",
+        "get",
+        lambda s: f"/api/cases/clusters/{s.cluster.pk}/graph",
+        perm_then_scope(Perm.CASE_VIEW, 200),
+    ),
+    Endpoint(
+        "graph.person",
+        "get",
+        lambda s: f"/api/cases/graph/person/{s.case.person_id}",
+        scope_then_perm(Perm.CASE_VIEW, 200),
+    ),
+    Endpoint("fives.overdue", "get", lambda s: "/api/cases/fives/overdue", case_view()),
+    Endpoint("fives.medians", "get", lambda s: "/api/cases/fives/medians", case_view()),
 ]
 
 
@@ -257,6 +535,30 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
         "/api/accounts/tokens",
         "/api/audit/events",
         "/api/jobs/{job_id}",
+        "/api/cases/",
+        "/api/cases/{case_id}",
+        "/api/cases/{case_id}/transition",
+        "/api/cases/{case_id}/sources",
+        "/api/cases/{case_id}/timeline",
+        "/api/cases/{case_id}/itinerary",
+        "/api/cases/contacts",
+        "/api/cases/contacts/lines",
+        "/api/cases/contacts/import",
+        "/api/cases/contacts/{contact_id}/deactivate",
+        "/api/cases/levels/{person_id}",
+        "/api/cases/tracing",
+        "/api/cases/tracing/{classification_id}/attempts",
+        "/api/cases/notices",
+        "/api/cases/notices/{notice_id}/transition",
+        "/api/cases/public/notices",
+        "/api/cases/clusters",
+        "/api/cases/clusters/suggestions",
+        "/api/cases/clusters/{cluster_id}",
+        "/api/cases/clusters/{cluster_id}/cases",
+        "/api/cases/clusters/{cluster_id}/graph",
+        "/api/cases/graph/person/{person_id}",
+        "/api/cases/fives/overdue",
+        "/api/cases/fives/medians",
     }
 
 
