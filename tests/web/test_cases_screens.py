@@ -85,6 +85,7 @@ def test_case_list_flags_unknown_source_and_filters(officer: Any, make_person: A
     assert [c.pk for c in response.context["page"].items] == [known.pk, unknown.pk]
     assert html.count("Không rõ nguồn lây") == 1
     assert 'href="/cases/report/"' in html and 'href="/tracing/"' in html and 'href="/notices/"' in html
+    assert 'href="/fives/"' in html and 'href="/clusters/"' in html
 
     only_unknown = client.get("/cases/", {"unknown": "1"})
     assert [c.pk for c in only_unknown.context["page"].items] == [unknown.pk]
