@@ -108,6 +108,8 @@ def test_the_openapi_document_lists_every_endpoint(db: Any) -> None:
             "/api/accounts/tokens",
             "/api/audit/events",
             "/api/jobs/{job_id}",
+            "/api/case-imports",
+            "/api/case-imports/{job_id}",
             "/api/people/",
             "/api/people/duplicates",
             "/api/people/households",

@@ -124,6 +124,11 @@ class Scene:
         owner = self.make_user(Role.HEALTH_OFFICER, BAN_GIANG)
         return job_create(kind="people.import", actor=owner, unit_path=BAN_GIANG, input_name="x.csv")
 
+    @cached_property
+    def case_import_job(self) -> Job:
+        owner = self.make_user(Role.HEALTH_OFFICER, BAN_GIANG)
+        return job_create(kind="cases.import", actor=owner, unit_path=BAN_GIANG, input_name="ds-ca.csv")
+
 
 def state() -> list[Any]:
     """What a write could change (API token use aside)."""
@@ -227,6 +232,11 @@ def sees_cluster(scene: Scene, response: Any, inside: bool) -> None:
     assert [c["id"] for c in response.json()] == ([scene.cluster.pk] if inside else [])
 
 
+def queues_a_case_import(scene: Scene, response: Any, inside: bool) -> None:
+    job = Job.objects.get(pk=response.json()["job_id"])
+    assert (job.kind, job.status, job.input_name) == ("cases.import", "queued", "ds-ca.csv")
+
+
 def case_view(ok: int = 200) -> Callable[[set[str], bool], int]:
     return lambda perms, inside: ok if Perm.CASE_VIEW in perms else 403
 
@@ -236,6 +246,8 @@ def exposure(scene: Scene) -> dict[str, Any]:
 
 
 CONTACT_LINES = "ho_ten,nam_sinh,tiep_xuc_truc_tiep\nVàng A Mới,1999,có\n".encode()
+
+CASE_LINES = "so_ca,huyen,xa,ngay_phat_hien\nBN1,Tam Đường,Bản Giang,01/11/2021\n".encode()
 
 IMPORT_FILE = "ho_ten,nam_sinh,ma_don_vi\nVàng A Mới,1999,03418\n".encode()
 
@@ -334,6 +346,16 @@ ENDPOINTS = [
     ),
     Endpoint("jobs.get", "get", lambda s: f"/api/jobs/{s.job.pk}", manager_inside),
     # --- cases ---
+    Endpoint(
+        "case_imports.upload",
+        "post",
+        lambda s: "/api/case-imports",
+        lambda perms, inside: 202 if Perm.CASE_IMPORT in perms else 403,
+        body=lambda s: {"file": SimpleUploadedFile("ds-ca.csv", CASE_LINES)},
+        writes=True,
+        check=queues_a_case_import,
+    ),
+    Endpoint("case_imports.get", "get", lambda s: f"/api/case-imports/{s.case_import_job.pk}", manager_inside),
     Endpoint("cases.list", "get", lambda s: "/api/cases/", case_view(), check=sees_case, given=("case",)),
     Endpoint(
         "cases.report",
@@ -535,6 +557,8 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
         "/api/accounts/tokens",
         "/api/audit/events",
         "/api/jobs/{job_id}",
+        "/api/case-imports",
+        "/api/case-imports/{job_id}",
         "/api/cases/",
         "/api/cases/{case_id}",
         "/api/cases/{case_id}/transition",
