@@ -308,11 +308,15 @@ def _write(
     now = clock.now()
     tz = timezone.get_current_timezone()
     cases: list[Case] = []
+    windows: dict[tuple[dt.date | None, dt.date], tuple[dt.date, dt.date | None]] = {}
     for line in fresh:
         # A list gives the day, not the hour: noon of that day. Sample (or, failing it, detection) starts the
         # infectious window when there is no onset; the sample date itself is not invented.
         detected_at = timezone.make_aware(dt.datetime.combine(line.detected_on, dt.time(12)), tz)
-        begin, end = infectious_window(onset_date=line.onset_date, sample_date=line.sample_date or line.detected_on)
+        start = (line.onset_date, line.sample_date or line.detected_on)
+        if start not in windows:  # the policy is read once per distinct day, not once per row
+            windows[start] = infectious_window(onset_date=start[0], sample_date=start[1])
+        begin, end = windows[start]
         case = Case(
             number=line.number,
             person=None,
@@ -347,20 +351,22 @@ def _write(
     CaseSource.objects.bulk_create(links, batch_size=500)
     members: dict[str, list[int]] = {}
     spelling: dict[str, str] = {}
+    opened: dict[str, dt.date] = {}
     for line in fresh:
         if line.cluster:
-            members.setdefault(fold(line.cluster), []).append(ids[line.number])
-            spelling.setdefault(fold(line.cluster), line.cluster)
+            key = fold(line.cluster)
+            members.setdefault(key, []).append(ids[line.number])
+            spelling.setdefault(key, line.cluster)
+            opened[key] = min(opened.get(key, line.detected_on), line.detected_on)
     for key, case_ids in members.items():
         cluster = clusters.get(key)
         if cluster is None:
-            first = min(line.detected_on for line in fresh if fold(line.cluster) == key)
             cluster = cluster_create(
                 actor=actor,
                 name=spelling[key],
                 unit=home,
                 case_ids=case_ids,
-                opened_on=first,
+                opened_on=opened[key],
                 note=_("Tạo khi nhập danh sách ca “%(f)s”.") % {"f": filename},
             )
             report.clusters_created.append(cluster.name)

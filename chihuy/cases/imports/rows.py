@@ -285,24 +285,45 @@ class UnitNames:
         self.districts = [u for u in upper if u.level == UnitLevel.DISTRICT]
         self.communes: dict[str, list[Unit]] = {}
         self.by_code: dict[str, Unit | None] = {}
+        self.short: dict[int, str] = {u.pk: _short(u.name) for u in upper}
+        # A list names the same few units over and over: each distinct naming is resolved once.
+        self.seen: dict[tuple[str, ...], tuple[Unit | None, list[tuple[str, str]]]] = {}
 
-    @staticmethod
-    def _matches(units: Iterable[Unit], text: str) -> list[Unit]:
+    def _matches(self, units: Iterable[Unit], text: str) -> list[Unit]:
         wanted = _short(text)
         code = text.strip().lstrip("0")
-        return [u for u in units if (code and u.code.lstrip("0") == code) or _short(u.name) == wanted]
+        return [u for u in units if (code and u.code.lstrip("0") == code) or self.short[u.pk] == wanted]
 
     def _communes_under(self, path: str) -> list[Unit]:
         if path not in self.communes:
             self.communes[path] = list(
                 Unit.objects.filter(path__under=path, level=UnitLevel.COMMUNE, is_active=True).order_by("path")
             )
+            self.short.update({u.pk: _short(u.name) for u in self.communes[path]})
         return self.communes[path]
 
     def resolve(self, v: dict[str, str], *, within: str, bad: Callable[[str, str], None]) -> Unit | None:
         """The most precise unit the row names (commune, else district, else province), inside `within`."""
-        province_text, district_text = v.get("tinh", ""), v.get("huyen", "")
-        commune_text, code = v.get("xa", ""), v.get("ma_don_vi", "").strip()
+        key = (v.get("tinh", ""), v.get("huyen", ""), v.get("xa", ""), v.get("ma_don_vi", "").strip(), within)
+        if key not in self.seen:
+            problems: list[tuple[str, str]] = []
+            unit = self._resolve(*key, bad=lambda column, message: problems.append((column, message)))
+            self.seen[key] = (unit, problems)
+        unit, problems = self.seen[key]
+        for column, message in problems:
+            bad(column, message)
+        return unit
+
+    def _resolve(
+        self,
+        province_text: str,
+        district_text: str,
+        commune_text: str,
+        code: str,
+        within: str,
+        *,
+        bad: Callable[[str, str], None],
+    ) -> Unit | None:
         province = district = commune = None
         if province_text:
             found = self._matches(self.provinces, province_text)
