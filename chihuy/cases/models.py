@@ -87,7 +87,6 @@ class Case(BaseModel):
     tracing_done_at = models.DateTimeField(null=True, blank=True)
     f1_isolated_at = models.DateTimeField(null=True, blank=True)
     treatment_at = models.DateTimeField(null=True, blank=True)
-    sources = models.ManyToManyField("self", symmetrical=False, through="CaseSource", related_name="infected")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -114,7 +113,8 @@ class Case(BaseModel):
 
 
 class CaseSource(models.Model):
-    """'`infectee` was infected by `infector`': the transmission chain between cases (a DAG, no cycles)."""
+    """'`infectee` was infected by `infector`': the transmission chain between cases (a DAG, no cycles). Read
+    it through `selectors.case_sources` (a many-to-many accessor on Case read it backwards and was dropped)."""
 
     infector = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     infectee = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
