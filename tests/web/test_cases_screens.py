@@ -101,6 +101,14 @@ def test_empty_case_list_says_so_and_nav_links_it(officer: Any) -> None:
     assert 'href="/cases/" data-area="cases"' in html
 
 
+def test_the_import_link_shows_only_with_the_import_permission(make_user: Any) -> None:
+    assert (
+        'href="/cases/import/" id="case-import"'
+        in session_client(make_user("health_officer")).get("/cases/").content.decode()
+    )
+    assert 'id="case-import"' not in session_client(make_user("tracer")).get("/cases/").content.decode()
+
+
 def test_case_list_query_count_does_not_grow_with_rows(
     officer: Any, make_person: Any, report: Any, django_assert_max_num_queries: Any
 ) -> None:
