@@ -259,7 +259,7 @@ def generate(communes: list[Unit]) -> dict[str, Any]:
     edge_columns += ["note", "qualifies", "qualify_reason", "rule_source", "is_active", "deactivated_reason"]
     reason = "Tiếp xúc gần (< 2 m), không khẩu trang"
     tails = {flag: (1.0, False, flag, "", True, reason, "11042/BYT-DP", True, "") for flag in (False, True)}
-    edge_id = 0
+    edge_id, next_log = 0, 1_000_000
     for src in range(1, n + 1):
         hh = household_of[src]
         targets: list[tuple[int, str]] = [
@@ -285,8 +285,9 @@ def generate(communes: list[Unit]) -> dict[str, Any]:
         if len(rows) >= 100_000 or src == n:
             _insert(Contact, edge_columns, rows)
             rows = []
-            if src % 200_000 < 40 or src == n:
+            if edge_id >= next_log or src == n:
                 log(f"contacts of {src:,}/{n:,} people: {edge_id:,} edges")
+                next_log += 1_000_000
     del by_commune
 
     # Active F0: random people, detected over the last days (the order recompute_all takes its roots in).

@@ -228,15 +228,18 @@ def recompute_all(*, reason: str, on: dt.date | None = None, progress: Any = Non
     for level in range(1, depth + 1):
         if not frontier:
             break
-        out: dict[int, list[tuple[int, int, dt.datetime]]] = {}
-        for edge_id, src, dst, exposure_at in _edges_out(frontier):
-            out.setdefault(src, []).append((edge_id, dst, exposure_at))
+        out: dict[int, list[tuple[int, int]]] = {}
+        for chunk in _chunks(frontier):
+            for edge_id, src, dst in Contact.objects.filter(
+                source_person_id__in=chunk, is_active=True, qualifies=True
+            ).values_list("id", "source_person_id", "contact_person_id"):
+                out.setdefault(src, []).append((edge_id, dst))
         reached: list[int] = []
         for pid in frontier:
             parent = result[pid]
-            for edge_id, dst, exposure_at in sorted(out.get(pid, ())):
+            for edge_id, dst in sorted(out.get(pid, ())):
                 if dst not in result:
-                    result[dst] = State(level, parent.root, edge_id, [*parent.path, dst], exposure_at)
+                    result[dst] = State(level, parent.root, edge_id, [*parent.path, dst], None)
                     reached.append(dst)
         frontier = reached
     # Only what decides a difference is read back: no path, no exposure time.
@@ -250,6 +253,11 @@ def recompute_all(*, reason: str, on: dt.date | None = None, progress: Any = Non
     for pid, state in result.items():
         if stored.get(pid) != (state.level, state.root, state.via):
             updates[pid] = state
+    # Exposure times only of the edges written (not parsed for every edge walked).
+    by_edge = {state.via: state for state in updates.values() if state.via is not None}
+    for chunk in _chunks(by_edge):
+        for edge_id, exposure_at in Contact.objects.filter(pk__in=chunk).values_list("id", "exposure_at"):
+            by_edge[edge_id].exposure_at = exposure_at
     for pid in stored.keys() - result.keys():
         updates[pid] = State(None, None, None, [], None)
     return _write(updates, cause="recompute", reason=reason, case=None)
