@@ -57,3 +57,18 @@ def lai_chau(transactional_db: Any) -> None:
 
     if not Unit.objects.exists():
         units_load_province(province="Lai Châu")
+    seed_policies()
+
+
+def seed_policies() -> None:
+    """A transactional test's flush also empties the policy rows the migrations seeded: seed them again."""
+    import importlib
+
+    from django.apps import apps
+
+    from chihuy.core.models import Policy
+
+    if Policy.objects.exists():
+        return
+    for name in ("0002_seed_policies", "0004_seed_case_policies"):
+        importlib.import_module(f"chihuy.core.migrations.{name}").seed(apps, None)
