@@ -653,8 +653,12 @@ def database_settings() -> dict[str, str]:
         return {}
     with connection.cursor() as cur:
         names = ["shared_buffers", "work_mem", "fsync", "synchronous_commit"]
-        cur.execute("SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name = ANY(%s)", [names])
-        return dict(cur.fetchall())
+        return {name: _show(cur, name) for name in names}
+
+
+def _show(cur: Any, name: str) -> str:
+    cur.execute("SELECT current_setting(%s)", [name])
+    return str(cur.fetchone()[0])
 
 
 def _count_levels(stored: dict[int, int]) -> dict[int, int]:
