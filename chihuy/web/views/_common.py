@@ -53,3 +53,37 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 def scope(request: HttpRequest) -> str:
     return str(getattr(request, "scope_path", "") or "")
+
+
+# An upload larger than this runs in the worker and the user watches its job page.
+BACKGROUND_IMPORT_BYTES = 256 * 1024
+
+
+def import_upload(
+    request: HttpRequest, *, enqueue: Callable[..., Any], run: Callable[..., Any]
+) -> tuple[Any, dict[str, Any] | None, HttpResponse | None]:
+    """The upload screens' one flow: a large file (or "background" ticked) is queued and the user goes to its job
+    page; a small one is imported in the request. Returns (form, report, redirect); a file-level error goes beside
+    the file field, a missing right stays a 403."""
+    from django.shortcuts import redirect
+
+    from chihuy.web.forms import UploadForm
+
+    if request.method != "POST":
+        return UploadForm(), None, None
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, None, None
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    values = {"actor": request.user, "within": scope(request), "data": data, "filename": upload.name}
+    try:
+        if len(data) > BACKGROUND_IMPORT_BYTES or request.POST.get("background"):
+            job = enqueue(**values)
+            return form, None, redirect("web:job", job_id=job.pk)
+        return form, run(**values).as_dict(), None
+    except ApplicationError as exc:
+        if exc.code == ErrorCode.PERMISSION_DENIED:
+            raise
+        form.add_error("file", exc.message)
+        return form, None, None

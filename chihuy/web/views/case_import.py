@@ -4,17 +4,14 @@ the chains and clusters rebuilt; large files run in the background with progress
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from chihuy.accounts.roles import Perm
 from chihuy.cases import imports
-from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.tabular import write_xlsx
-from chihuy.web.forms import UploadForm
-from chihuy.web.views._common import scope, screen
+from chihuy.web.views._common import import_upload, screen
 
 # Files above this size go to the background worker; the user watches the job's progress.
-BACKGROUND_IMPORT_BYTES = 256 * 1024
 
 # One made-up example row per form the importer accepts, shown on the page (not put in the template file,
 # which would import it if uploaded unchanged).
@@ -36,27 +33,9 @@ EXAMPLE = {
 
 @screen(Perm.CASE_IMPORT)
 def case_import(request: HttpRequest) -> HttpResponse:
-    report = None
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            data = upload.read()
-            try:
-                if len(data) > BACKGROUND_IMPORT_BYTES or request.POST.get("background"):
-                    job = imports.case_import_enqueue(
-                        actor=request.user, within=scope(request), data=data, filename=upload.name
-                    )
-                    return redirect("web:job", job_id=job.pk)
-                report = imports.case_line_list_import(
-                    actor=request.user, within=scope(request), data=data, filename=upload.name
-                ).as_dict()
-            except ApplicationError as exc:
-                if exc.code == ErrorCode.PERMISSION_DENIED:
-                    raise
-                form.add_error("file", exc.message)
-    else:
-        form = UploadForm()
+    form, report, done = import_upload(request, enqueue=imports.case_import_enqueue, run=imports.case_line_list_import)
+    if done is not None:
+        return done
     return render(
         request,
         "web/cases/import.html",

@@ -23,8 +23,8 @@ from chihuy.people import imports, selectors, services
 from chihuy.people.enums import ChronicCondition, Vulnerability
 from chihuy.places.enums import UnitLevel
 from chihuy.places.selectors import unit_subtree
-from chihuy.web.forms import MergeForm, PersonForm, ReasonForm, UploadForm, apply_error
-from chihuy.web.views._common import http_error, safe_next, scope, screen
+from chihuy.web.forms import MergeForm, PersonForm, ReasonForm, apply_error
+from chihuy.web.views._common import http_error, import_upload, safe_next, scope, screen
 
 IMPORT_COLUMNS = ["ho_ten", "ngay_sinh", "nam_sinh", "gioi_tinh", "cccd", "so_dien_thoai", "dia_chi", "ma_don_vi"]
 IMPORT_COLUMNS += ["nghe_nghiep"]
@@ -202,7 +202,6 @@ def person_unmerge(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 # Files above this size go to the background worker; the user watches the job's progress.
-BACKGROUND_IMPORT_BYTES = 256 * 1024
 
 DUPLICATE_REASONS = {
     "national_id": gettext_lazy("Cùng số CCCD/CMND với người đã có"),
@@ -222,27 +221,9 @@ def with_reason_labels(report: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @screen(Perm.PERSON_IMPORT)
 def person_import(request: HttpRequest) -> HttpResponse:
-    report = None
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            data = upload.read()
-            try:
-                if len(data) > BACKGROUND_IMPORT_BYTES or request.POST.get("background"):
-                    job = services.person_import_enqueue(
-                        actor=request.user, within=scope(request), data=data, filename=upload.name
-                    )
-                    return redirect("web:job", job_id=job.pk)
-                report = imports.person_import(
-                    actor=request.user, within=scope(request), data=data, filename=upload.name
-                ).as_dict()
-            except ApplicationError as exc:
-                if exc.code == ErrorCode.PERMISSION_DENIED:
-                    raise
-                form.add_error("file", exc.message)
-    else:
-        form = UploadForm()
+    form, report, done = import_upload(request, enqueue=services.person_import_enqueue, run=imports.person_import)
+    if done is not None:
+        return done
     return render(
         request,
         "web/people/import.html",
