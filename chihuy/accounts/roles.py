@@ -36,6 +36,15 @@ class Perm(models.TextChoices):
     CLUSTER_CHANGE = "cluster.change", _("Quản lý ổ dịch")
     NOTICE_DRAFT = "notice.draft", _("Soạn thông báo địa điểm liên quan")
     NOTICE_APPROVE = "notice.approve", _("Duyệt thông báo địa điểm liên quan")
+    CENTRE_VIEW = "centre.view", _("Xem trung tâm chỉ huy, lịch trực, phiếu, chỉ đạo")
+    CENTRE_MANAGE = "centre.manage", _("Quản lý thành viên trung tâm chỉ huy")
+    ROSTER_MANAGE = "roster.manage", _("Lập lịch trực, đổi ca")
+    TICKET_INTAKE = "ticket.intake", _("Tiếp nhận cuộc gọi, phản ánh")
+    TICKET_WORK = "ticket.work", _("Xử lý, chuyển, đóng phiếu")
+    DIRECTIVE_ISSUE = "directive.issue", _("Ban hành chỉ đạo, giao nhiệm vụ")
+    TASK_REPORT = "task.report", _("Báo cáo tiến độ nhiệm vụ")
+    BROADCAST_SEND = "broadcast.send", _("Gửi thông báo tới các trung tâm cấp dưới")
+    OUTBOX_MANAGE = "outbox.manage", _("Theo dõi, gửi lại tin nhắn lỗi")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
@@ -43,6 +52,11 @@ _PERSON_WRITERS = {Perm.PERSON_VIEW, Perm.PERSON_CHANGE}
 # The 5S chain: health officers report and trace; tracers trace; commanders approve what is published.
 _CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_IMPORT, Perm.CONTACT_CHANGE, Perm.TRACE_WORK}
 _CASE_WORK |= {Perm.CLUSTER_CHANGE, Perm.NOTICE_DRAFT}
+# The command centre: everyone on it sees its board and takes calls; duty officers work tickets and report on tasks;
+# commanders also run the roster, issue directives and broadcast down the tree.
+_CENTRE_STAFF = {Perm.CENTRE_VIEW, Perm.TICKET_INTAKE, Perm.TASK_REPORT}
+_CENTRE_DUTY = {*_CENTRE_STAFF, Perm.TICKET_WORK}
+_CENTRE_LEAD = {*_CENTRE_DUTY, Perm.CENTRE_MANAGE, Perm.ROSTER_MANAGE, Perm.DIRECTIVE_ISSUE, Perm.BROADCAST_SEND}
 
 ROLE_PERMS: dict[str, set[str]] = {
     Role.COMMANDER: {
@@ -53,15 +67,23 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.CASE_VIEW,
         Perm.CLUSTER_CHANGE,
         Perm.NOTICE_APPROVE,
+        *_CENTRE_LEAD,
     },
-    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW},
-    Role.HEALTH_OFFICER: {*_PERSON_WRITERS, Perm.PERSON_MERGE, Perm.PERSON_IMPORT, Perm.SITE_CHANGE, *_CASE_WORK},
-    Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK},
+    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY},
+    Role.HEALTH_OFFICER: {
+        *_PERSON_WRITERS,
+        Perm.PERSON_MERGE,
+        Perm.PERSON_IMPORT,
+        Perm.SITE_CHANGE,
+        *_CASE_WORK,
+        *_CENTRE_STAFF,
+    },
+    Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK, Perm.CENTRE_VIEW},
     Role.LAB_TECHNICIAN: {*_ALL_VIEW},
-    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW},
-    Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS},
+    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF},
+    Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
     Role.VACCINATOR: {*_PERSON_WRITERS},
-    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW},
+    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW},
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -72,6 +94,8 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.USER_MANAGE,
         *_CASE_WORK,
         Perm.NOTICE_APPROVE,
+        *_CENTRE_LEAD,
+        Perm.OUTBOX_MANAGE,
     },
 }
 

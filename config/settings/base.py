@@ -34,7 +34,9 @@ INSTALLED_APPS = [
     "chihuy.places",
     "chihuy.accounts",
     "chihuy.people",
+    "chihuy.notify",
     "chihuy.cases",
+    "chihuy.command",
     "chihuy.web",
 ]
 

@@ -30,7 +30,14 @@ def test_a_token_authenticates_its_user_and_records_its_use(make_user: Any) -> N
     assert response.status_code == 200
     body = response.json()
     assert (body["id"], body["roles"], body["unit_path"]) == (user.pk, ["tracer"], user.unit_path)
-    assert body["permissions"] == ["case.view", "contact.change", "person.change", "person.view", "trace.work"]
+    assert body["permissions"] == [
+        "case.view",
+        "centre.view",
+        "contact.change",
+        "person.change",
+        "person.view",
+        "trace.work",
+    ]
     token.refresh_from_db()
     assert token.last_used_at is not None
 
