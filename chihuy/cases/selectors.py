@@ -10,12 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q
 from chihuy.accounts.roles import Perm
-from chihuy.cases.enums import CaseStatus, NoticeStatus, TraceStatus
+from chihuy.cases.enums import COMMUNITY_WAYS, CaseStatus, NoticeStatus, TraceStatus
 from chihuy.cases.models import (
     Case,
     CaseSource,
@@ -198,6 +198,56 @@ def level_counts(*, actor: Any, within: str | None = None) -> dict[int, int]:
     require_perm(actor, Perm.CASE_VIEW)
     rows = Classification.objects.filter(scope_q(actor, within=within)).exclude(level=None).values_list("level")
     return dict(Counter(level for (level,) in rows if level is not None))
+
+
+@dataclass
+class CaseNumbers:
+    """The cases and tracing lines of a bulletin or briefing, over [start, end) in a jurisdiction."""
+
+    new_by_way: dict[str, int]  # DetectionWay → new F0 detected in the window
+    new_total: int
+    new_community: int
+    active: int
+    new_f1: int  # people found as F1 in the window: newly classified, or moved up from F2 or farther
+    new_f2: int
+    to_trace: int  # F1/F2 not yet reached (pending or unreachable), whenever classified
+    fives_overdue: int
+
+
+def case_numbers(*, actor: Any, within: str | None = None, start: dt.datetime, end: dt.datetime) -> CaseNumbers:
+    """Counts for the daily briefing and bulletins: a fixed handful of aggregate queries, whatever the size."""
+    require_perm(actor, Perm.CASE_VIEW)
+    by_way = Counter(
+        way
+        for (way,) in case_visible_qs(actor, within=within)
+        .filter(detected_at__gte=start, detected_at__lt=end)
+        .exclude(status=CaseStatus.RULED_OUT)
+        .values_list("detection_way")
+    )
+    active = case_visible_qs(actor, within=within).filter(status=CaseStatus.ACTIVE).count()
+    scoped = Classification.objects.filter(scope_q(actor, within=within))
+    # Found = newly classified at that level, or moved up to it from a farther one (F2 → F1); not an F0 withdrawn.
+    became = Counter(
+        to_level
+        for (to_level,) in LevelChange.objects.filter(
+            Q(from_level=None) | Q(from_level__gt=F("to_level")),
+            classification__in=scoped,
+            at__gte=start,
+            at__lt=end,
+            to_level__in=[1, 2],
+        ).values_list("to_level")
+    )
+    to_trace = scoped.filter(level__gte=1, trace_status__in=[TraceStatus.PENDING, TraceStatus.UNREACHABLE]).count()
+    return CaseNumbers(
+        new_by_way=dict(by_way),
+        new_total=sum(by_way.values()),
+        new_community=sum(n for way, n in by_way.items() if way in COMMUNITY_WAYS),
+        active=active,
+        new_f1=became.get(1, 0),
+        new_f2=became.get(2, 0),
+        to_trace=to_trace,
+        fives_overdue=len(fives_overdue(actor=actor, within=within, limit=10_000)),
+    )
 
 
 # --- itineraries and notices ---------------------------------------------------------------------
