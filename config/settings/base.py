@@ -157,6 +157,27 @@ CHIHUY_MAX_IMPORT_BYTES = env_int("CHIHUY_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Notification channels (chihuy.notify) ---------------------------------------------------
+# A channel without its configuration is "down": its deliveries wait and are retried, never dropped.
+EMAIL_HOST = env_str("CHIHUY_EMAIL_HOST", "")
+EMAIL_PORT = env_int("CHIHUY_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("CHIHUY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CHIHUY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CHIHUY_EMAIL_TLS", False)
+EMAIL_TIMEOUT = env_int("CHIHUY_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("CHIHUY_EMAIL_FROM", "ChiHuy <chihuy@localhost>")
+NOTIFY_SITE_URL = env_str("CHIHUY_SITE_URL", "")  # links in messages (acknowledge a broadcast)
+NOTIFY_CHANNELS = {
+    "email": {"enabled": bool(EMAIL_HOST)},  # Django's SMTP backend with the EMAIL_* settings above
+    "sms": {"url": env_str("CHIHUY_SMS_URL", ""), "token": env_str("CHIHUY_SMS_TOKEN", ""), "timeout": 10},
+    "zalo": {
+        "url": env_str("CHIHUY_ZALO_URL", "https://openapi.zalo.me"),
+        "token": env_str("CHIHUY_ZALO_TOKEN", ""),
+        "timeout": 10,
+    },
+    "webhook": {"secret": env_str("CHIHUY_WEBHOOK_SECRET", ""), "timeout": 10},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
