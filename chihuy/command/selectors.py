@@ -10,13 +10,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from chihuy.accounts.access import require_perm, scope_q
+from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, view_path
 from chihuy.accounts.roles import Perm
-from chihuy.command.models import CentreMember, CommandCentre, Position, Shift
+from chihuy.command.models import (
+    CentreMember,
+    CommandCentre,
+    Directive,
+    DirectiveStatus,
+    DirectiveTask,
+    Position,
+    Shift,
+    TaskReport,
+    TaskStatus,
+)
 from chihuy.core import clock
 from chihuy.core.errors import not_found
+from chihuy.core.pagination import Page, keyset_page
 from chihuy.places.models import Unit
 
 # --- the contract used by tickets' escalation -----------------------------------------------------
@@ -93,8 +104,6 @@ def member_list(*, actor: Any, centre: CommandCentre, include_inactive: bool = F
     if not include_inactive:
         qs = qs.filter(is_active=True)
     order = ["commander", "deputy", "standing", "member"]
-    from django.db.models import Case, IntegerField, Value, When
-
     rank = Case(*[When(position=p, then=Value(i)) for i, p in enumerate(order)], output_field=IntegerField())
     return qs.annotate(rank=rank).order_by("-is_active", "rank", "full_name")
 
@@ -191,25 +200,159 @@ def roster_gaps(
     return gaps
 
 
+# --- directives and tasks ------------------------------------------------------------------------
+
+
 def task_visible_q(actor: Any) -> Q:
     """A task is seen by its assignee's subtree and by the issuing centre's subtree."""
     return scope_q(actor) | scope_q(actor, field="directive__unit_path")
 
 
-__all__ = [
-    "OnDutyRow",
-    "centre_alert_recipients",
-    "centre_commander",
-    "centre_for_unit",
-    "centre_get",
-    "centre_list",
-    "member_get",
-    "member_list",
-    "on_duty_board",
-    "on_duty_now",
-    "on_duty_shifts",
-    "roster_gaps",
-    "shift_get",
-    "shift_list",
-    "task_visible_q",
-]
+def directive_visible_qs(actor: Any) -> QuerySet[Directive]:
+    """Directives of the reader's subtree, and those giving a task to a unit in it (issued ones only)."""
+    assigned = DirectiveTask.objects.filter(directive=OuterRef("pk")).filter(scope_q(actor))
+    return Directive.objects.filter(scope_q(actor) | (Q(Exists(assigned)) & ~Q(status=DirectiveStatus.DRAFT)))
+
+
+def directive_list(
+    *, actor: Any, status: str = "", q: str = "", cursor: str | None = None, limit: int = 50
+) -> Page[Directive]:
+    require_perm(actor, Perm.CENTRE_VIEW)
+    qs = directive_visible_qs(actor).select_related("centre")
+    if status:
+        qs = qs.filter(status=status)
+    if q.strip():
+        qs = qs.filter(Q(title__icontains=q.strip()) | Q(number__icontains=q.strip()))
+    qs = qs.annotate(
+        task_count=Count("tasks", distinct=True),
+        done_count=Count("tasks", filter=Q(tasks__status=TaskStatus.DONE), distinct=True),
+    )
+    return keyset_page(qs, order=["-issued_on", "-id"], cursor=cursor, limit=limit)
+
+
+def directive_get(*, actor: Any, directive_id: int) -> Directive:
+    require_perm(actor, Perm.CENTRE_VIEW)
+    directive = directive_visible_qs(actor).select_related("centre", "centre__unit").filter(pk=directive_id).first()
+    if directive is None:
+        raise not_found()
+    return directive
+
+
+def _overdue_rank(day: dt.date) -> Any:
+    return Case(
+        When(~Q(status=TaskStatus.DONE) & Q(deadline__lt=day), then=Value(0)),
+        When(~Q(status=TaskStatus.DONE), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def directive_tasks(*, actor: Any, directive: Directive) -> list[DirectiveTask]:
+    """The tasks the reader may see: overdue first, then open by deadline, then done."""
+    day = clock.today()
+    qs = DirectiveTask.objects.filter(directive=directive)
+    if not in_jurisdiction(actor, directive.unit_path):
+        qs = qs.filter(scope_q(actor))
+    return list(
+        qs.select_related("unit").annotate(rank=_overdue_rank(day)).order_by("rank", "deadline", "unit_path", "id")
+    )
+
+
+def task_list(
+    *,
+    actor: Any,
+    within: str | None = None,
+    status: str = "",
+    overdue: bool = False,
+    assigned_only: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[DirectiveTask]:
+    """Tasks of issued or closed directives visible to the reader; `assigned_only`: tasks given to the
+    reader's unit or below (not those the reader's centre issued)."""
+    require_perm(actor, Perm.CENTRE_VIEW)
+    day = clock.today()
+    qs = DirectiveTask.objects.filter(
+        scope_q(actor, within=within) if (assigned_only or within) else task_visible_q(actor)
+    )
+    qs = qs.exclude(directive__status=DirectiveStatus.DRAFT).select_related("unit", "directive", "directive__centre")
+    if status == "overdue" or overdue:
+        qs = qs.exclude(status=TaskStatus.DONE).filter(deadline__lt=day)
+    elif status:
+        qs = qs.filter(status=status)
+    qs = qs.annotate(rank=_overdue_rank(day))
+    return keyset_page(qs, order=["rank", "deadline", "id"], cursor=cursor, limit=limit)
+
+
+def task_get(*, actor: Any, task_id: int) -> DirectiveTask:
+    require_perm(actor, Perm.CENTRE_VIEW)
+    task = (
+        DirectiveTask.objects.filter(task_visible_q(actor), pk=task_id)
+        .select_related("unit", "directive", "directive__centre")
+        .first()
+    )
+    if task is None or (
+        task.directive.status == DirectiveStatus.DRAFT and not in_jurisdiction(actor, task.directive.unit_path)
+    ):
+        raise not_found()
+    return task
+
+
+def task_reports(task: DirectiveTask) -> list[TaskReport]:
+    return list(TaskReport.objects.filter(task=task).select_related("author").order_by("-reported_at", "-id"))
+
+
+def is_overdue(task: DirectiveTask, *, on: dt.date | None = None) -> bool:
+    return task.status != TaskStatus.DONE and task.deadline < (on or clock.today())
+
+
+@dataclass
+class CompletionRow:
+    unit: Unit
+    total: int
+    done: int
+    in_progress: int
+    open: int
+    overdue: int
+    done_late: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def completion_by_unit(
+    *, actor: Any, within: str | None = None, directive: Directive | None = None
+) -> tuple[Unit | None, list[CompletionRow]]:
+    """Task completion rolled up to each child unit of the view's root (districts for a province reader;
+    communes when narrowed to a district): every task given to that unit or below it counts."""
+    require_perm(actor, Perm.CENTRE_VIEW)
+    root_path = view_path(actor, within)
+    root = Unit.objects.filter(path=root_path).first()
+    if root is None:
+        return None, []
+    children = list(Unit.objects.filter(parent=root).order_by("path"))
+    rows = {c.path: CompletionRow(c, 0, 0, 0, 0, 0, 0) for c in children}
+    qs = DirectiveTask.objects.filter(unit_path__under=root_path).exclude(directive__status=DirectiveStatus.DRAFT)
+    if directive is not None:
+        qs = qs.filter(directive=directive)
+    day = clock.today()
+    depth = root_path.count("/") + 1
+    for path, status, deadline, completed_at in qs.values_list("unit_path", "status", "deadline", "completed_at"):
+        key = "/".join(path.split("/")[:depth]) + "/"
+        row = rows.get(key)
+        if row is None:
+            continue
+        row.total += 1
+        if status == TaskStatus.DONE:
+            row.done += 1
+            if completed_at is not None and clock.localdate(completed_at) > deadline:
+                row.done_late += 1
+        else:
+            if status == TaskStatus.IN_PROGRESS:
+                row.in_progress += 1
+            else:
+                row.open += 1
+            if deadline < day:
+                row.overdue += 1
+    return root, [r for r in rows.values() if r.total]

@@ -1,0 +1,25 @@
+"""The scheduled sweep of the command centres: roster gaps in the coming hours → the centre's commander
+(once per gap); tasks past their deadline → the assignee's centre and the issuing centre (once per task).
+
+Run it every 15 minutes (cron or the worker's schedule); it is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from chihuy.command import services
+from chihuy.core.audit import audit_context
+
+
+class Command(BaseCommand):
+    help = "Báo khoảng trống lịch trực và nhiệm vụ quá hạn qua hộp thư đi (outbox)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with audit_context(channel="cli"):
+            gaps = services.roster_gap_alerts()
+            overdue = services.task_overdue_alerts()
+        self.stdout.write(json.dumps({"roster_gap_alerts": gaps, "overdue_tasks_alerted": overdue}))
