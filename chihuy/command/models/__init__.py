@@ -22,3 +22,4 @@ from chihuy.command.models.roster import (  # noqa: F401
     ShiftSwap,
     SwapState,
 )
+from chihuy.command.models.tickets import Ticket, TicketEvent, TicketSequence  # noqa: F401
