@@ -178,6 +178,13 @@ NOTIFY_CHANNELS = {
     "webhook": {"secret": env_str("CHIHUY_WEBHOOK_SECRET", ""), "timeout": 10},
 }
 
+# --- Inbound tickets (chihuy.command.tickets) -------------------------------------------------
+# The Zalo OA webhook signs the raw body with HMAC-SHA256 and this secret; empty refuses every call.
+CHIHUY_ZALO_WEBHOOK_SECRET = env_str("CHIHUY_ZALO_WEBHOOK_SECRET", "")
+# Which unit's centre takes a message sent to which Official Account: "oa_id=12/106/,oa_id2=12/" (else the
+# province at the root of the tree).
+CHIHUY_ZALO_OA_UNITS = dict(item.split("=", 1) for item in env_list("CHIHUY_ZALO_OA_UNITS", []) if "=" in item)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
