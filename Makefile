@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run demo worker test test-sqlite test-postgres test-browser lint bench messages clean
+.PHONY: run demo worker notify-worker test test-sqlite test-postgres test-browser lint bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,9 +24,13 @@ run: $(STAMP)
 	@echo "ChiHuy: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
-## make worker: runs background tasks (imports, exports, sweeps) from the database queue
+## make worker: runs background tasks (imports, exports, sweeps) from the database queue, and the outbox
+## worker that delivers alerts (email, SMS, Zalo, webhook); `make notify-worker` runs the outbox worker alone
 worker: $(STAMP)
-	$(BIN)/python manage.py db_worker
+	$(BIN)/python manage.py notify_worker & trap 'kill $$!' EXIT INT TERM; $(BIN)/python manage.py db_worker
+
+notify-worker: $(STAMP)
+	$(BIN)/python manage.py notify_worker
 
 ## make test: lint, then the suite on SQLite, then on PostgreSQL when DATABASE_URL or CHIHUY_TEST_DATABASE_URL is set
 test: lint test-sqlite test-postgres bench-tiny
