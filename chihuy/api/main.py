@@ -14,10 +14,13 @@ from chihuy.accounts.api import router as accounts_router
 from chihuy.api.audit import router as audit_router
 from chihuy.api.auth import AUTH
 from chihuy.api.jobs import router as jobs_router
+from chihuy.api.tickets import router as tickets_router
 from chihuy.api.units import router as places_router
 from chihuy.cases.api import router as cases_router
 from chihuy.cases.api_import import router as case_imports_router
+from chihuy.command.api import router as command_router
 from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.notify.api import router as notify_router
 from chihuy.people.api import router as people_router
 
 api = NinjaAPI(
@@ -76,3 +79,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/cases", cases_router)
 api.add_router("/case-imports", case_imports_router)
+api.add_router("/command", command_router)
+api.add_router("/command/tickets", tickets_router)
+api.add_router("/notify", notify_router)

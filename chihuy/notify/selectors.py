@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from chihuy.accounts.access import require_perm, scope_q, user_path
+from chihuy.accounts.access import in_jurisdiction, require_perm, scope_q, user_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.errors import not_found
 from chihuy.core.pagination import Page, keyset_page
@@ -127,6 +127,13 @@ def broadcast_tally(broadcast: Broadcast) -> dict[str, Any]:
         "total": len(receipts),
         "receipts": receipts,
     }
+
+
+def broadcast_tally_for(*, actor: Any, broadcast: Broadcast) -> dict[str, Any]:
+    """The tally, for the sending side only (the sender's area); a receiving unit sees its own receipt."""
+    if not in_jurisdiction(actor, broadcast.unit_path):
+        raise not_found(_("Không tìm thấy thông báo."))
+    return broadcast_tally(broadcast)
 
 
 def preference_of(user: Any) -> NotificationPreference | None:
