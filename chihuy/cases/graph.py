@@ -290,13 +290,14 @@ def cluster_graph(
     window = _window_q("exposure_at", start, end)
     in_graph = {int(node_id[1:]) for node_id in graph.nodes if node_id[0] == "p"}
     edges = graph.edges
-    for targets in (people_qs.values("person_id"), cases_qs.filter(person__isnull=False).values("person_id")):
-        rows = (
-            Contact.objects.filter(window, is_active=True, contact_person_id__in=targets)
+    targets: list[Any] = [people_qs.values("person_id"), cases_qs.filter(person__isnull=False).values("person_id")]
+    for subquery in targets:
+        contact_rows = (
+            Contact.objects.filter(window, is_active=True, contact_person_id__in=subquery)
             .annotate(at_text=Cast("exposure_at", TextField()))
             .values_list("pk", "source_person_id", "contact_person_id", "setting", "qualifies", "at_text")
         )
-        for pk, source, target, setting, qualifies, at_text in rows:
+        for pk, source, target, setting, qualifies, at_text in contact_rows:
             if source in in_graph:
                 edge_id = f"k{pk}"
                 edges[edge_id] = GraphEdge(
