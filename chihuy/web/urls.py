@@ -1,10 +1,18 @@
 from django.urls import path
 
 from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
+from chihuy.web.views import notify as notify_views
 
 app_name = "web"
 
 urlpatterns = [
+    path("notify/", notify_views.inbox, name="notify_inbox"),
+    path("notify/broadcasts/<int:broadcast_id>/", notify_views.broadcast_detail, name="notify_broadcast"),
+    path("notify/broadcasts/<int:broadcast_id>/ack/", notify_views.broadcast_acknowledge, name="notify_broadcast_ack"),
+    path("notify/broadcasts/<int:broadcast_id>/tally/", notify_views.broadcast_tally, name="notify_tally"),
+    path("notify/outbox/", notify_views.outbox, name="notify_outbox"),
+    path("notify/outbox/<int:delivery_id>/retry/", notify_views.delivery_retry, name="notify_retry"),
+    path("notify/preferences/", notify_views.preferences, name="notify_preferences"),
     path("", home.home, name="home"),
     path("scope/", home.scope_switch, name="scope"),
     path("chua-co/<slug:area>/", home.pending, name="pending"),
