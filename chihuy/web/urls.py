@@ -1,6 +1,7 @@
 from django.urls import path
 
 from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
+from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import notify as notify_views
 
 app_name = "web"
@@ -81,4 +82,7 @@ urlpatterns = [
     path("people/<int:person_id>/graph.csv", clusters.person_graph_csv, name="person_graph_csv"),
     path("fives/", fives.fives_board, name="fives"),
     path("fives/overdue.xlsx", fives.fives_export_xlsx, name="fives_export"),
+    path("giao-ban/", briefing_views.briefing, name="briefing"),
+    path("giao-ban/giao-ban.pdf", briefing_views.briefing_pdf, name="briefing_pdf"),
+    path("giao-ban/giao-ban.xlsx", briefing_views.briefing_xlsx_view, name="briefing_xlsx"),
 ]

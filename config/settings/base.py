@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "chihuy.notify",
     "chihuy.cases",
     "chihuy.command",
+    "chihuy.reports",
     "chihuy.web",
 ]
 

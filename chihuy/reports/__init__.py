@@ -1,0 +1,2 @@
+"""Reports that read across domains: the command centre's daily briefing pack (giao ban) first; daily bulletins,
+epidemic levels and dashboards follow (issue 8)."""
