@@ -74,3 +74,4 @@ def seed_policies() -> None:
         importlib.import_module(f"chihuy.core.migrations.{name}").seed(apps, None)
     importlib.import_module("chihuy.notify.migrations.0002_seed_notify_policies").seed(apps, None)
     importlib.import_module("chihuy.command.migrations.0003_seed_ticket_policies").seed(apps, None)
+    importlib.import_module("chihuy.command.migrations.0004_seed_roster_policies").seed(apps, None)
