@@ -3,6 +3,7 @@ from django.urls import path
 from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
 from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import notify as notify_views
+from chihuy.web.views import tickets as ticket_views
 
 app_name = "web"
 
@@ -85,4 +86,16 @@ urlpatterns = [
     path("giao-ban/", briefing_views.briefing, name="briefing"),
     path("giao-ban/giao-ban.pdf", briefing_views.briefing_pdf, name="briefing_pdf"),
     path("giao-ban/giao-ban.xlsx", briefing_views.briefing_xlsx_view, name="briefing_xlsx"),
+    path("tickets/", ticket_views.ticket_list, name="tickets"),
+    path("tickets/hotline/", ticket_views.hotline, name="hotline"),
+    path("tickets/export.xlsx", ticket_views.ticket_export_xlsx, name="tickets_export"),
+    path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/assign/", ticket_views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:ticket_id>/comment/", ticket_views.ticket_comment, name="ticket_comment"),
+    path("tickets/<int:ticket_id>/status/", ticket_views.ticket_transition, name="ticket_transition"),
+    path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<int:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
+    path("tickets/<int:ticket_id>/link/", ticket_views.ticket_link, name="ticket_link"),
+    # Public, without login: a citizen's report to the commune's command centre.
+    path("cong-khai/phan-anh/", ticket_views.public_ticket, name="public_ticket"),
 ]

@@ -72,7 +72,8 @@ def public_guard_check(*, token: str, honeypot: str, ip: str | None, phone: str)
     rules = limits()
     if honeypot.strip():
         # Said plainly but without detail: a robot learns nothing from it, a person never sees the field.
-        raise ApplicationError.field("website", _("Không gửi được phản ánh. Vui lòng gọi đường dây nóng."))
+        message = _("Không gửi được phản ánh. Vui lòng gọi đường dây nóng.")
+        raise ApplicationError(ErrorCode.VALIDATION, message, [{"field": "", "message": message}])
     _check_token(token, rules)
     since = clock.now() - dt.timedelta(hours=1)
     recent = Ticket.objects.filter(channel=TicketChannel.PUBLIC, received_at__gte=since)
