@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,13 @@ class HttpPool:
                 cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
                 conn = cls(parts.netloc, timeout=timeout)
                 self._conns[key] = conn
+                try:
+                    conn.connect()
+                    # Small JSON posts on a kept-alive connection: no Nagle wait behind the peer's delayed ACK.
+                    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError as exc:
+                    self._drop(key)
+                    raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
             try:
                 conn.request("POST", path, body=body, headers=all_headers)
                 response = conn.getresponse()

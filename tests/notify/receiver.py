@@ -4,6 +4,7 @@ POST (path, headers, JSON body), answers with a scripted status, optionally slow
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,10 @@ def start_receiver(*, delay: float = 0.0) -> Receiver:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle + delayed-ACK stalls
 
         def do_POST(self) -> None:
             receiver = holder["r"]
