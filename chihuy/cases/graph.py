@@ -10,12 +10,12 @@ Names appear only for people inside the reader's jurisdiction; others read "F<n>
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -109,9 +109,9 @@ def _window_q(name: str, start: dt.datetime | None, end: dt.datetime | None) -> 
 
 def _utc(text: str) -> dt.datetime:
     """A timestamp column read as text: SQLite's stored "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC), or PostgreSQL's
-    "… +00" in the connection's UTC time zone."""
-    value = dt.datetime.fromisoformat(text)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    "… +00" in the connection's UTC time zone. Parsing with the offset in the text is ~8× faster than
+    parsing naive and replacing the zone."""
+    return dt.datetime.fromisoformat(text if text[-3] in "+-" else text + "+00:00")
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -284,9 +284,9 @@ def cluster_graph(
     # The active contacts into the graph's people: two IN (subquery) reads — into the people classified from the
     # cluster, into its F0 — that the database answers from the contact_person index, instead of joining contacts
     # through classifications and cases (which walked the cluster's classifications once per contact) or sending
-    # 20,000 ids as parameters. About a third of the rows start outside the graph: they are dropped on two integers,
-    # and the exposure time is read as text and parsed only for the edges kept (Django's per-row datetime
-    # converter cost SQLite ~0.4 s on a 20,000-node cluster).
+    # 20,000 ids as parameters (the same subqueries on the source as well doubled SQLite's time). About a third of
+    # the rows start outside the graph: they are dropped on two integers, and the exposure time is read as text and
+    # parsed only for the edges kept (Django's per-row datetime converter cost SQLite ~0.4 s on 20,000 nodes).
     window = _window_q("exposure_at", start, end)
     in_graph = {int(node_id[1:]) for node_id in graph.nodes if node_id[0] == "p"}
     edges = graph.edges
@@ -395,50 +395,11 @@ def person_graph(
 
 
 def graph_json(payload: GraphPayload) -> bytes:
-    """The payload as the API's JSON (the shape of its GraphOut schema, times in UTC as "…Z" with milliseconds, as
-    Django's encoder writes them), written directly: validating 40,000 objects through the schema layer took ~3 s
-    of a 20,000-node answer; formatting the times here keeps json.dumps on its C path (no per-value callback)."""
-    body = {
-        "nodes": [
-            {
-                "id": n.id,
-                "label": n.label,
-                "level": n.level,
-                "status": n.status,
-                "unit": n.unit,
-                "x": n.x,
-                "y": n.y,
-                "case_id": n.case_id,
-                "layer": n.layer,
-            }
-            for n in payload.nodes
-        ],
-        "edges": [
-            {
-                "id": e.id,
-                "source": e.source,
-                "target": e.target,
-                "kind": e.kind,
-                "setting": e.setting,
-                "qualifies": e.qualifies,
-                "exposure_at": _iso_utc(e.exposure_at),
-            }
-            for e in payload.edges
-        ],
-        "truncated": payload.truncated,
-        "message": payload.message,
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _iso_utc(value: dt.datetime | None) -> str | None:
-    """DjangoJSONEncoder's form of an instant: ISO 8601 in UTC, milliseconds at most, "Z" for the zone."""
-    if value is None:
-        return None
-    text = value.astimezone(dt.UTC).isoformat()
-    if value.microsecond:
-        text = text[:23] + text[26:]
-    return text[:-6] + "Z"
+    """The payload as the API's JSON (the shape of its GraphOut schema: the node and edge dataclasses have exactly
+    its fields; times in UTC as "…Z"), written by orjson straight from the dataclasses. Validating 40,000 objects
+    through the schema layer took ~3 s of a 20,000-node answer; dicts through json.dumps, ~0.3 s; this, ~0.03 s."""
+    body = {"nodes": payload.nodes, "edges": payload.edges, "truncated": payload.truncated, "message": payload.message}
+    return orjson.dumps(body, default=str, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 def graph_csv_rows(payload: GraphPayload) -> list[list[str]]:
