@@ -140,3 +140,18 @@ def test_the_public_page_shows_the_form_without_login(db: Any) -> None:
 
     html = Client().get("/cong-khai/phan-anh/").content.decode()
     assert 'name="form_token"' in html and 'name="website"' in html and "Xã Bản Giang" in html
+
+
+def test_the_demo_tickets_are_built_once_with_one_escalated_to_the_district(db: Any) -> None:
+    from chihuy.web.management import demo_data
+    from chihuy.web.management.demo_tickets import build_tickets
+
+    demo_data.build(people_per_commune_in_district=3, people_in_ban_giang=60)
+    assert build_tickets() == {"tickets_created": 12}
+    assert build_tickets() == {"tickets_created": 0}
+    demo = Ticket.objects.filter(is_demo=True)
+    assert demo.count() == 12
+    escalated = demo.get(escalation_level=1)
+    assert (escalated.unit_path, escalated.origin_unit_path) == (TAM_DUONG, BAN_GIANG)
+    assert set(demo.values_list("channel", flat=True)) == {"hotline", "public", "api"}
+    assert demo.filter(status="closed").get().outcome == "support_given"
