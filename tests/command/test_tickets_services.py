@@ -371,3 +371,21 @@ def test_every_write_adds_one_event_and_one_audit_row(scene: dict[str, Any]) -> 
     assert TicketEvent.objects.filter(ticket=ticket).count() == 5
     assert AuditEvent.objects.filter(object_type="command.ticket", object_id=str(ticket.pk)).count() == 5
     assert clock.now() == T0
+
+
+@pytest.mark.parametrize("command", ["escalate_tickets", "command_sweep"])
+def test_the_sweep_commands_escalate_overdue_tickets(scene: dict[str, Any], pinned: Any, command: str) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    ticket = _intake(scene["operator"], scene["unit"], category="medical_emergency", priority="urgent")  # 30 min
+    pinned.move_to(T0 + dt.timedelta(minutes=31))
+    out = io.StringIO()
+    call_command(command, stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["tickets_escalated"] == ([ticket.number] if command == "escalate_tickets" else 1)
+    assert Ticket.objects.get(pk=ticket.pk).unit_path == TAM_DUONG
+    call_command(command, stdout=io.StringIO())  # again: nothing more
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 1

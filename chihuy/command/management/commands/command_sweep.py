@@ -1,5 +1,6 @@
 """The scheduled sweep of the command centres: roster gaps in the coming hours → the centre's commander
-(once per gap); tasks past their deadline → the assignee's centre and the issuing centre (once per task).
+(once per gap); tasks past their deadline → the assignee's centre and the issuing centre (once per task);
+tickets unresolved past their SLA → escalated to the parent unit's centre (chihuy.command.tickets).
 
 Run it every 15 minutes (cron or the worker's schedule); it is idempotent.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from chihuy.command import services
+from chihuy.command.tickets.services import ticket_escalate_overdue
 from chihuy.core.audit import audit_context
 
 
@@ -22,4 +24,6 @@ class Command(BaseCommand):
         with audit_context(channel="cli"):
             gaps = services.roster_gap_alerts()
             overdue = services.task_overdue_alerts()
-        self.stdout.write(json.dumps({"roster_gap_alerts": gaps, "overdue_tasks_alerted": overdue}))
+            escalated = ticket_escalate_overdue()  # tickets past their SLA → the parent unit's centre
+        result = {"roster_gap_alerts": gaps, "overdue_tasks_alerted": overdue, "tickets_escalated": len(escalated)}
+        self.stdout.write(json.dumps(result))
