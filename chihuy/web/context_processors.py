@@ -25,7 +25,7 @@ AREAS: list[dict[str, Any]] = [
     {"key": "vaccination", "label": _("Tiêm chủng"), "url": None},
     {"key": "checkpoints", "label": _("Chốt kiểm soát"), "url": None},
     {"key": "readiness", "label": _("4 tại chỗ"), "url": None},
-    {"key": "command", "label": _("Trực chỉ huy"), "url": None},
+    {"key": "command", "label": _("Trực chỉ huy"), "url": "web:on_duty"},
     {"key": "reports", "label": _("Báo cáo & cấp độ dịch"), "url": None},
     {"key": "units", "label": _("Địa bàn"), "url": "web:units"},
 ]

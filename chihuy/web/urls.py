@@ -2,6 +2,7 @@ from django.urls import path
 
 from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
 from chihuy.web.views import briefing as briefing_views
+from chihuy.web.views import command as command_views
 from chihuy.web.views import notify as notify_views
 from chihuy.web.views import tickets as ticket_views
 
@@ -96,6 +97,21 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
     path("tickets/<int:ticket_id>/close/", ticket_views.ticket_close, name="ticket_close"),
     path("tickets/<int:ticket_id>/link/", ticket_views.ticket_link, name="ticket_link"),
+    path("command/", command_views.on_duty, name="on_duty"),
+    path("command/centres/<int:centre_id>/", command_views.centre_detail, name="centre"),
+    path("command/centres/<int:centre_id>/roster/", command_views.roster, name="roster"),
+    path("command/centres/<int:centre_id>/broadcast/", command_views.broadcast_compose, name="centre_broadcast"),
+    path("command/members/<int:member_id>/", command_views.member_edit, name="member_edit"),
+    path("command/shifts/<int:shift_id>/", command_views.shift_detail, name="shift"),
+    path("command/swaps/<int:swap_id>/", command_views.swap_act, name="swap_act"),
+    path("command/handovers/<int:handover_id>/ack/", command_views.handover_ack, name="handover_ack"),
+    path("command/directives/", command_views.directive_list, name="directives"),
+    path("command/directives/new/", command_views.directive_create, name="directive_create"),
+    path("command/directives/<int:directive_id>/", command_views.directive_detail, name="directive"),
+    path("command/tasks/", command_views.task_list, name="tasks"),
+    path("command/tasks/<int:task_id>/", command_views.task_detail, name="task"),
+    path("command/completion/", command_views.completion, name="completion"),
+    path("command/completion.xlsx", command_views.completion_xlsx, name="completion_xlsx"),
     # Public, without login: a citizen's report to the commune's command centre.
     path("cong-khai/phan-anh/", ticket_views.public_ticket, name="public_ticket"),
 ]
