@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from chihuy.web.management.demo_command import build_command
 from chihuy.web.management.demo_data import DEMO_PASSWORD, build
 from chihuy.web.management.demo_tickets import build_tickets
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = build()
+        self.stdout.write(build_command()["summary"])
         self.stdout.write(f"{build_tickets()['tickets_created']} phiếu phản ánh demo mới (đường dây nóng).")
         self.stdout.write(
             f"{result['root'].name}: {result['communes']} xã; {result['villages_created']} thôn bản demo mới; "
