@@ -1,1 +1,2 @@
-"""Command centres: members, the 24/7 duty roster, hotline and incident tickets with escalation, directives and tasks."""
+"""Command centres: members, the 24/7 duty roster, hotline and incident tickets with escalation, directives
+and tasks."""
