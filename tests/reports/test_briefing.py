@@ -136,6 +136,7 @@ def test_screen_pdf_and_excel(scene: dict[str, Any], client: Any) -> None:
 
     html = page.content.decode()
     assert page.status_code == 200
+    assert f'href="{reverse("web:briefing")}" id="nav-briefing"' in html
     assert (
         "Lò Thị Trực" in html and "25/CĐ-TTCH" in html and "Kỳ báo cáo từ 16:00 14/11/2021 đến 09:00 15/11/2021" in html
     )
