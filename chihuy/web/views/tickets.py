@@ -99,7 +99,7 @@ def countdown(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
     left = ticket.due_at - now
     minutes = int(abs(left.total_seconds()) // 60)
     hours, mins = divmod(minutes, 60)
-    span = f"{hours} giờ {mins:02d} phút" if hours else f"{mins} phút"
+    span = _("%(h)s giờ %(m)02d phút") % {"h": hours, "m": mins} if hours else _("%(m)s phút") % {"m": mins}
     if left.total_seconds() <= 0:
         return {"text": _("Quá hạn %(t)s") % {"t": span}, "css": "text-bg-danger", "overdue": True}
     css = "text-bg-warning" if left <= dt.timedelta(hours=ticket.sla_hours) / 4 else "text-bg-success"
