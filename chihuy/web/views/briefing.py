@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import user_path
 from chihuy.accounts.roles import Perm
@@ -39,7 +40,14 @@ def briefing(request: HttpRequest) -> HttpResponse:
 
 @screen(Perm.CENTRE_VIEW)
 def briefing_pdf(request: HttpRequest) -> HttpResponse:
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError:  # Pango missing from the OS: the screen and Excel still work
+        return HttpResponse(
+            _("Máy chủ chưa cài thư viện Pango nên chưa xuất được PDF; hãy dùng bản Excel."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
 
     brief = _briefing(request)
     html = render_to_string("web/briefing/pdf.html", _context(brief), request=request)
