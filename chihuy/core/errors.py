@@ -72,3 +72,16 @@ def from_django_validation(exc: Any) -> ApplicationError:
         details = [{"field": "", "message": str(m)} for m in exc.messages]
     first = details[0]["message"] if details else _("Dữ liệu không hợp lệ.")
     return ApplicationError(ErrorCode.VALIDATION, first, details)
+
+
+def save_validated(obj: Any, *, exclude: list[str] | None = None) -> None:
+    """full_clean() then save(): the services' one way to write a model, a ValidationError becoming an
+    ApplicationError with field paths. `exclude`: fields the service has already checked (e.g. foreign keys it
+    just loaded), to spare their per-field queries."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc
+    obj.save()

@@ -10,24 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chihuy.core.audit import audit_record, diff, snapshot
-from chihuy.core.errors import ApplicationError, ErrorCode, from_django_validation
+from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.core.tabular import read_table
 from chihuy.places.enums import AgeBand, Layout, SiteKind, UnitLevel
 from chihuy.places.loaders import UnitSpec, province_spec
 from chihuy.places.models import Population, Site, Unit
-
-
-def _save(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-    obj.save()
 
 
 @dataclass
@@ -107,7 +98,7 @@ def village_create(
         longitude=longitude if longitude is not None else commune.longitude,
         is_demo=is_demo,
     )
-    _save(village)
+    save_validated(village)
     audit_record(actor=actor, action="create", obj=village, after=snapshot(village))
     return village
 
@@ -143,7 +134,7 @@ def site_create(
         latitude=latitude if latitude is not None else unit.latitude,
         longitude=longitude if longitude is not None else unit.longitude,
     )
-    _save(site)
+    save_validated(site)
     audit_record(actor=actor, action="create", obj=site, after=snapshot(site))
     return site
 
@@ -155,7 +146,7 @@ def site_update(*, actor: Any, site: Site, **changes: Any) -> Site:
         if key not in SITE_FIELDS:
             raise ApplicationError.field(key, _("Không sửa được trường này."))
         setattr(site, key, value.strip() if isinstance(value, str) else value)
-    _save(site)
+    save_validated(site)
     old, new = diff(before, snapshot(site))
     audit_record(actor=actor, action="update", obj=site, before=old, after=new)
     return site

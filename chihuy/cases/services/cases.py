@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -29,16 +28,8 @@ from chihuy.cases.models import Case, CaseSource, Classification, Cluster
 from chihuy.cases.rules import infectious_window
 from chihuy.core import clock
 from chihuy.core.audit import audit_record, diff, snapshot
-from chihuy.core.errors import ApplicationError, ErrorCode, from_django_validation
+from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.people.models import Person
-
-
-def _save(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-    obj.save()
 
 
 def _next_number() -> str:
@@ -170,7 +161,7 @@ def case_report(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         is_demo=is_demo,
     )
-    _save(case, exclude=["person", "unit", "cluster", "created_by"])
+    save_validated(case, exclude=["person", "unit", "cluster", "created_by"])
     CaseSource.objects.bulk_create([CaseSource(infector=s, infectee=case) for s in sources])
     if cluster is not None:
         _cluster_saw_case(cluster, clock.localdate(detected_at))
@@ -220,7 +211,7 @@ def case_update(*, actor: Any, case: Case, negative_on: dt.date | None = None, *
         if negative_on > clock.today():
             raise ApplicationError.field("negative_on", _("Ngày xét nghiệm không được ở tương lai."))
         case.infectious_until = negative_on
-    _save(case, exclude=["person", "unit", "cluster", "created_by"])
+    save_validated(case, exclude=["person", "unit", "cluster", "created_by"])
     old, new = diff(before, snapshot(case))
     if new:
         audit_record(actor=actor, action="update", obj=case, before=old, after=new)

@@ -12,7 +12,7 @@ from chihuy.accounts.roles import Perm
 from chihuy.command.models import CentreMember, CommandCentre, Position, Sector, Shift
 from chihuy.core import clock
 from chihuy.core.audit import audit_record, diff, snapshot
-from chihuy.core.errors import ApplicationError, ErrorCode, from_django_validation
+from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.people.validators import normalize_phone
 from chihuy.places.enums import UnitLevel
 from chihuy.places.models import Unit
@@ -26,16 +26,6 @@ def default_centre_name(unit: Unit) -> str:
 
 def _phone(value: str) -> str:
     return normalize_phone(value or "")
-
-
-def _save(obj: Any) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-    obj.save()
 
 
 @transaction.atomic
@@ -63,7 +53,7 @@ def centre_create(
         address=address.strip()[:300],
         is_demo=is_demo,
     )
-    _save(centre)
+    save_validated(centre)
     audit_record(actor=actor, action="create", obj=centre, after=snapshot(centre))
     return centre
 
@@ -86,7 +76,7 @@ def centre_update(*, actor: Any, centre: CommandCentre, **changes: Any) -> Comma
         raise ApplicationError.field("name", _("Nhập tên trung tâm."))
     for key, value in changes.items():
         setattr(centre, key, value.strip() if isinstance(value, str) else value)
-    _save(centre)
+    save_validated(centre)
     old, new = diff(before, snapshot(centre))
     audit_record(actor=actor, action="update", obj=centre, before=old, after=new)
     return centre
@@ -157,7 +147,7 @@ def member_add(
     )
     try:
         with transaction.atomic():
-            _save(member)
+            save_validated(member)
     except IntegrityError as exc:  # a concurrent commander slipped in between the check and the insert
         raise ApplicationError.field("position", _("Trung tâm đã có chỉ huy trưởng."), ErrorCode.CONFLICT) from exc
     audit_record(actor=actor, action="create", obj=member, after=snapshot(member))
@@ -192,7 +182,7 @@ def member_update(*, actor: Any, member: CentreMember, **changes: Any) -> Centre
         raise ApplicationError.field("full_name", _("Nhập họ tên thành viên."))
     for key, value in changes.items():
         setattr(member, key, value.strip() if isinstance(value, str) else value)
-    _save(member)
+    save_validated(member)
     if "user" in changes:
         # Future shifts follow the member's account, so that the right person receives what comes in.
         Shift.objects.filter(member=member, ends_at__gt=clock.now()).update(user=member.user)

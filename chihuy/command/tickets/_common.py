@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -24,20 +23,12 @@ from chihuy.command.tickets.enums import (
     TicketStatus,
 )
 from chihuy.core import clock
-from chihuy.core.errors import ApplicationError, ErrorCode, from_django_validation
+from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.policies import policy_get
 from chihuy.places.enums import UnitLevel
 from chihuy.places.models import Unit
 
 NUMBER_PREFIX = "PA"
-
-
-def _save(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-    obj.save()
 
 
 _FK = ["unit", "origin_unit", "owner_user", "person", "facility", "created_by"]

@@ -18,7 +18,6 @@ from chihuy.command.tickets._common import (
     _next_number,
     _owner_unit,
     _restart_sla,
-    _save,
 )
 from chihuy.command.tickets.enums import (
     OPEN_STATUSES,
@@ -30,7 +29,7 @@ from chihuy.command.tickets.enums import (
 )
 from chihuy.core import clock
 from chihuy.core.audit import audit_record, snapshot
-from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.people.validators import normalize_phone
 from chihuy.places.enums import UnitLevel
 from chihuy.places.models import Unit
@@ -128,7 +127,7 @@ def ticket_intake(
         is_demo=is_demo,
     )
     _restart_sla(ticket, now)
-    _save(ticket, exclude=_FK)
+    save_validated(ticket, exclude=_FK)
     _event(ticket, actor, TicketEventKind.CREATED, to_status=TicketStatus.NEW, to_unit=owner, text=ticket.text)
     audit_record(actor=actor, action="create", obj=ticket, after=snapshot(ticket))
     _alert(ticket, owner, "command.ticket_new")

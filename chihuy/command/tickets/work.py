@@ -20,7 +20,6 @@ from chihuy.command.tickets._common import (
     _require_owner_area,
     _require_visible,
     _restart_sla,
-    _save,
 )
 from chihuy.command.tickets.enums import (
     REOPEN_FROM,
@@ -31,7 +30,7 @@ from chihuy.command.tickets.enums import (
 from chihuy.command.tickets.intake import _clean_intake
 from chihuy.core import clock
 from chihuy.core.audit import audit_record, diff, snapshot
-from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.people.models import Person
 from chihuy.people.validators import normalize_phone
 from chihuy.places.models import Site
@@ -218,7 +217,7 @@ def ticket_update(*, actor: Any, ticket: Ticket, **changes: Any) -> Ticket:
     if ("category" in changes or "priority" in changes) and ticket.is_open:
         start = ticket.escalated_at or ticket.received_at
         _restart_sla(ticket, start)
-    _save(ticket, exclude=_FK)
+    save_validated(ticket, exclude=_FK)
     old, new = diff(before, snapshot(ticket))
     if new:
         changed = ", ".join(str(TICKET_EDITABLE.get(k, k)) for k in new if k in TICKET_EDITABLE)
