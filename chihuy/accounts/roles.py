@@ -45,6 +45,11 @@ class Perm(models.TextChoices):
     TASK_REPORT = "task.report", _("Báo cáo tiến độ nhiệm vụ")
     BROADCAST_SEND = "broadcast.send", _("Gửi thông báo tới các trung tâm cấp dưới")
     OUTBOX_MANAGE = "outbox.manage", _("Theo dõi, gửi lại tin nhắn lỗi")
+    SAMPLE_VIEW = "sample.view", _("Xem đợt lấy mẫu, mẫu, kết quả xét nghiệm")
+    CAMPAIGN_MANAGE = "campaign.manage", _("Lập, sửa đợt lấy mẫu")
+    SAMPLE_TAKE = "sample.take", _("Lấy mẫu, test nhanh, gửi mẫu")
+    LAB_WORK = "lab.work", _("Nhận mẫu, nhập và tải kết quả xét nghiệm")
+    LAB_MANAGE = "lab.manage", _("Quản lý phòng xét nghiệm (công suất, kỹ thuật viên)")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
@@ -52,6 +57,8 @@ _PERSON_WRITERS = {Perm.PERSON_VIEW, Perm.PERSON_CHANGE}
 # The 5S chain: health officers report and trace; tracers trace; commanders approve what is published.
 _CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_IMPORT, Perm.CONTACT_CHANGE, Perm.TRACE_WORK}
 _CASE_WORK |= {Perm.CLUSTER_CHANGE, Perm.NOTICE_DRAFT}
+# Testing: the commune's health staff plan campaigns and take samples; labs receive and report results.
+_SAMPLING = {Perm.SAMPLE_VIEW, Perm.CAMPAIGN_MANAGE, Perm.SAMPLE_TAKE}
 # The command centre: everyone on it sees its board and takes calls; duty officers work tickets and report on tasks;
 # commanders also run the roster, issue directives and broadcast down the tree.
 _CENTRE_STAFF = {Perm.CENTRE_VIEW, Perm.TICKET_INTAKE, Perm.TASK_REPORT}
@@ -68,6 +75,7 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.CLUSTER_CHANGE,
         Perm.NOTICE_APPROVE,
         *_CENTRE_LEAD,
+        Perm.SAMPLE_VIEW,
     },
     Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY},
     Role.HEALTH_OFFICER: {
@@ -77,13 +85,14 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.SITE_CHANGE,
         *_CASE_WORK,
         *_CENTRE_STAFF,
+        *_SAMPLING,
     },
     Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK, Perm.CENTRE_VIEW},
-    Role.LAB_TECHNICIAN: {*_ALL_VIEW},
+    Role.LAB_TECHNICIAN: {*_ALL_VIEW, Perm.SAMPLE_VIEW, Perm.LAB_WORK},
     Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF},
     Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
     Role.VACCINATOR: {*_PERSON_WRITERS},
-    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW},
+    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW, Perm.SAMPLE_VIEW},
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -96,6 +105,9 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.NOTICE_APPROVE,
         *_CENTRE_LEAD,
         Perm.OUTBOX_MANAGE,
+        *_SAMPLING,
+        Perm.LAB_WORK,
+        Perm.LAB_MANAGE,
     },
 }
 

@@ -527,3 +527,52 @@ def fives_medians(*, actor: Any, within: str | None = None, days: int = 7) -> di
         }
         for step, values in hours.items()
     }
+
+
+# --- for response (orchestration across domains) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonStanding:
+    """What another domain's rule needs to know of a person: the F-level, whether they are isolated, and the
+    active case if they are an F0 already."""
+
+    level: int | None
+    quarantined: bool
+    active_case_number: str | None
+
+
+def person_standing(person_ids: list[int]) -> dict[int, PersonStanding]:
+    """Unscoped: for `response` applying a rule to people a tube already identified (never for display)."""
+    ids = list(set(person_ids))
+    levels = {
+        pid: (level, status)
+        for pid, level, status in Classification.objects.filter(person_id__in=ids).values_list(
+            "person_id", "level", "trace_status"
+        )
+    }
+    active = dict(Case.objects.filter(person_id__in=ids, status=CaseStatus.ACTIVE).values_list("person_id", "number"))
+    return {
+        pid: PersonStanding(
+            level=levels.get(pid, (None, ""))[0],
+            quarantined=levels.get(pid, (None, ""))[1] == TraceStatus.QUARANTINED,
+            active_case_number=active.get(pid),
+        )
+        for pid in ids
+    }
+
+
+def cluster_contact_ids(*, actor: Any, cluster: Cluster, max_level: int = 1) -> list[int]:
+    """People of the reader's area currently F1 (… up to `max_level`) of the cluster's active cases."""
+    require_perm(actor, Perm.CASE_VIEW)
+    return list(
+        Classification.objects.filter(
+            scope_q(actor),
+            root_case__cluster=cluster,
+            root_case__status=CaseStatus.ACTIVE,
+            level__gte=1,
+            level__lte=max_level,
+        )
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+    )

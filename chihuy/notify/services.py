@@ -76,6 +76,14 @@ def _preferences(users: Sequence[User]) -> dict[int, NotificationPreference]:
 
 
 def _write_deliveries(message: Message, recipients: list[_Recipient], prefs: dict[int, NotificationPreference]) -> int:
+    rows = _delivery_rows(message, recipients, prefs)
+    Delivery.objects.bulk_create(rows, batch_size=_CHUNK)
+    return len(rows)
+
+
+def _delivery_rows(
+    message: Message, recipients: list[_Recipient], prefs: dict[int, NotificationPreference]
+) -> list[Delivery]:
     now = message.created_at
     rows: list[Delivery] = []
     seen: set[tuple[int | None, str, str]] = set()
@@ -101,8 +109,7 @@ def _write_deliveries(message: Message, recipients: list[_Recipient], prefs: dic
                 updated_at=now,
             )
         )
-    Delivery.objects.bulk_create(rows, batch_size=_CHUNK)
-    return len(rows)
+    return rows
 
 
 def _user_recipients(
@@ -147,6 +154,55 @@ def message_enqueue(
     recipients += [_Recipient(None, c, a.strip(), path) for c, a in addresses]
     _write_deliveries(message, recipients, prefs)
     return [message]
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One message of `message_enqueue_many`: its context, who gets it, and the unit it is about."""
+
+    context: dict[str, Any]
+    users: Sequence[User] = ()
+    addresses: Sequence[tuple[str, str]] = ()
+    unit_path: str = ""
+    source: str = ""
+
+
+def message_enqueue_many(*, template: str, items: Sequence[BulkItem], urgent: bool = False) -> int:
+    """`message_enqueue` for thousands of messages of one template at once (e.g. every result of a lab file),
+    in the caller's transaction: messages and deliveries are written in bulk. Returns the deliveries written."""
+    if not items:
+        return 0
+    for item in items:
+        _check_addresses(item.addresses)
+    now = clock.now()
+    all_users = [u for item in items for u in item.users]
+    prefs = _preferences(all_users)
+    written = 0
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        messages = []
+        for item in chunk:
+            subject, body = templates.render(template, item.context)
+            messages.append(
+                Message(
+                    template=template,
+                    subject=subject,
+                    body=body,
+                    urgent=urgent,
+                    unit_path=item.unit_path,
+                    source=item.source[:120],
+                    created_at=now,
+                )
+            )
+        Message.objects.bulk_create(messages)
+        rows: list[Delivery] = []
+        for message, item in zip(messages, chunk, strict=True):
+            recipients = _user_recipients(list(item.users), prefs, item.unit_path)
+            recipients += [_Recipient(None, c, a.strip(), item.unit_path) for c, a in item.addresses]
+            rows += _delivery_rows(message, recipients, prefs)
+        Delivery.objects.bulk_create(rows, batch_size=_CHUNK)
+        written += len(rows)
+    return written
 
 
 def _ack_url(broadcast_id: int) -> str:

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "chihuy.notify",
     "chihuy.cases",
     "chihuy.command",
+    "chihuy.labs",
+    "chihuy.response",
     "chihuy.reports",
     "chihuy.web",
 ]

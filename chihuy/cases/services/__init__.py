@@ -1,11 +1,19 @@
 """Writes of the cases domain, one module per topic (DESIGN.md: a module past ~400 lines becomes a package)."""
 
-from chihuy.cases.services.cases import case_report, case_set_sources, case_transition, case_update, fives_refresh
+from chihuy.cases.services.cases import (
+    case_confirm_by_result,
+    case_report,
+    case_set_sources,
+    case_transition,
+    case_update,
+    fives_refresh,
+)
 from chihuy.cases.services.clusters import cluster_add_cases, cluster_close_stale, cluster_create
 from chihuy.cases.services.contacts import contact_add, contact_deactivate, contacts_import, person_match
 from chihuy.cases.services.tracing import itinerary_add, notice_draft, notice_transition, trace_attempt_record
 
 __all__ = [
+    "case_confirm_by_result",
     "case_report",
     "case_set_sources",
     "case_transition",

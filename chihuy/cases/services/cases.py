@@ -111,6 +111,80 @@ def case_report(
     require_perm(actor, Perm.CASE_REPORT)
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_in_jurisdiction(actor, person.unit_path, field="person")
+    return _case_create(
+        actor=actor,
+        person=person,
+        detection_way=detection_way,
+        detected_at=detected_at,
+        sample_date=sample_date,
+        onset_date=onset_date,
+        asymptomatic=asymptomatic,
+        test_type=test_type,
+        result_ref=result_ref,
+        ct_value=ct_value,
+        place_detected=place_detected,
+        source_known=source_known,
+        source_case_ids=source_case_ids,
+        cluster=cluster,
+        clinical_state=clinical_state,
+        treatment_place=treatment_place,
+        number=number,
+        is_demo=is_demo,
+    )
+
+
+@transaction.atomic
+def case_confirm_by_result(
+    *,
+    actor: Any,
+    person: Person,
+    detection_way: str,
+    detected_at: dt.datetime,
+    sample_date: dt.date,
+    test_type: str,
+    result_ref: str,
+    ct_value: float | None = None,
+    place_detected: str = "",
+) -> Case:
+    """An F0 from a positive result (called by `response` only, for the person matched by the tube, never by
+    name). The result is the authority: the lab technician who entered it needs neither the right to report
+    cases nor the person's area — `response` has checked that the tube was received by the actor's lab. The
+    technician is still the case's creator and the audit's actor."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    return _case_create(
+        actor=actor,
+        person=person,
+        detection_way=detection_way,
+        detected_at=detected_at,
+        sample_date=sample_date,
+        test_type=test_type,
+        result_ref=result_ref,
+        ct_value=ct_value,
+        place_detected=place_detected,
+    )
+
+
+def _case_create(
+    *,
+    actor: Any,
+    person: Person,
+    detection_way: str,
+    detected_at: dt.datetime,
+    sample_date: dt.date | None = None,
+    onset_date: dt.date | None = None,
+    asymptomatic: bool = False,
+    test_type: str = TestType.RT_PCR,
+    result_ref: str = "",
+    ct_value: float | None = None,
+    place_detected: str = "",
+    source_known: bool = False,
+    source_case_ids: list[int] | None = None,
+    cluster: Cluster | None = None,
+    clinical_state: str = ClinicalState.MILD,
+    treatment_place: str = "",
+    number: str = "",
+    is_demo: bool = False,
+) -> Case:
     if not person.is_active:
         raise ApplicationError.field("person", _("Hồ sơ người này đã vô hiệu hóa hoặc đã gộp."), ErrorCode.CONFLICT)
     if Case.objects.filter(person=person, status=CaseStatus.ACTIVE).exists():

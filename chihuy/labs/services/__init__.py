@@ -1,0 +1,40 @@
+"""Writes of the labs domain (re-exported: callers import from `chihuy.labs.services`)."""
+
+from chihuy.labs.services.campaigns import (
+    campaign_add_people,
+    campaign_create,
+    campaign_transition,
+    lab_upsert,
+    target_mark,
+)
+from chihuy.labs.services.results import (
+    Effects,
+    Positive,
+    ResultInput,
+    follow_up_create,
+    overdue_alert,
+    rapid_effects,
+    result_record,
+    sample_link_case,
+)
+from chihuy.labs.services.samples import rapid_test_take, sample_take, shipment_create, shipment_receive
+
+__all__ = [
+    "Effects",
+    "Positive",
+    "ResultInput",
+    "campaign_add_people",
+    "campaign_create",
+    "campaign_transition",
+    "follow_up_create",
+    "lab_upsert",
+    "overdue_alert",
+    "rapid_effects",
+    "rapid_test_take",
+    "result_record",
+    "sample_link_case",
+    "sample_take",
+    "shipment_create",
+    "shipment_receive",
+    "target_mark",
+]
