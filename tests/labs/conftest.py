@@ -42,7 +42,12 @@ def _make_village() -> Unit:
 
     commune = U.objects.get(path=BAN_GIANG)
     return U.objects.create(
-        code="90001", name="Bản Giang", level="village", parent=commune, path=f"{BAN_GIANG}90001/", depth=commune.depth + 1
+        code="90001",
+        name="Bản Giang",
+        level="village",
+        parent=commune,
+        path=f"{BAN_GIANG}90001/",
+        depth=commune.depth + 1,
     )
 
 
@@ -71,7 +76,8 @@ def lab(admin_user: Any, technician: Any) -> Lab:
 def residents(make_person: Callable[..., Any], village: Unit) -> list[Any]:
     names = ["Lò Văn An", "Tao Thị Bình", "Lò Văn Cường", "Vàng Thị Dung", "Lò Văn Em", "Tao Văn Phúc"]
     return [
-        make_person(full_name=n, unit=village, birth_year=1980 + i, phone=f"09130000{i:02d}") for i, n in enumerate(names)
+        make_person(full_name=n, unit=village, birth_year=1980 + i, phone=f"09130000{i:02d}")
+        for i, n in enumerate(names)
     ]
 
 

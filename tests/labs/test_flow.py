@@ -3,8 +3,6 @@ individual positive → F0 with tracing started, the people and the commune told
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from chihuy.cases.models import Case, Classification
@@ -24,8 +22,13 @@ def _file(rows: list[str]) -> bytes:
 
 def test_positive_pool_then_retest_then_f0(officer, technician, lab, village, residents, ship_and_receive) -> None:
     campaign = services.campaign_create(
-        actor=officer, name="Sàng lọc bản Bản Giang", kind=CampaignKind.VILLAGE, unit=village,
-        planned_on=NOW.date(), pool_size=5, lab=lab,
+        actor=officer,
+        name="Sàng lọc bản Bản Giang",
+        kind=CampaignKind.VILLAGE,
+        unit=village,
+        planned_on=NOW.date(),
+        pool_size=5,
+        lab=lab,
     )
     assert campaign.targets.count() == 6
     a = services.sample_take(actor=officer, code="BG-0001", person_ids=[p.pk for p in residents[:5]], campaign=campaign)
@@ -34,7 +37,9 @@ def test_positive_pool_then_retest_then_f0(officer, technician, lab, village, re
     ship_and_receive(["BG-0001", "BG-0002"])
 
     report = response.results_import(
-        actor=technician, lab=lab, data=_file(["BG-0001,dương tính,5,24.1,25.3", "BG-0002,âm tính,1,,"]),
+        actor=technician,
+        lab=lab,
+        data=_file(["BG-0001,dương tính,5,24.1,25.3", "BG-0002,âm tính,1,,"]),
         filename="ket_qua.csv",
     )
     assert report.errors == [] and report.applied == 2 and report.cases == []
@@ -43,7 +48,9 @@ def test_positive_pool_then_retest_then_f0(officer, technician, lab, village, re
 
     # Re-uploading the same file changes nothing.
     again = response.results_import(
-        actor=technician, lab=lab, data=_file(["BG-0001,dương tính,5,24.1,25.3", "BG-0002,âm tính,1,,"]),
+        actor=technician,
+        lab=lab,
+        data=_file(["BG-0001,dương tính,5,24.1,25.3", "BG-0002,âm tính,1,,"]),
         filename="ket_qua.csv",
     )
     assert (again.applied, again.unchanged, again.errors) == (0, 2, [])
@@ -70,13 +77,19 @@ def test_wrong_rows_reported_valid_rows_applied(officer, technician, lab, reside
     services.sample_take(actor=officer, code="X-003", person_ids=[residents[3].pk])
     ship_and_receive(["X-001", "X-002"])
     report = response.results_import(
-        actor=technician, lab=lab,
-        data=_file(["X-001,âm tính,,,", "X-002,âm tính,5,,", "X-003,âm tính,,,", "NOPE-1,âm tính,,,", "X-001,âm tính,,,"]),
+        actor=technician,
+        lab=lab,
+        data=_file(
+            ["X-001,âm tính,,,", "X-002,âm tính,5,,", "X-003,âm tính,,,", "NOPE-1,âm tính,,,", "X-001,âm tính,,,"]
+        ),
         filename="kq.csv",
     )
     assert report.applied == 1
     assert [(e["row"], e["field"]) for e in report.errors] == [
-        (3, "so_mau_gop"), (4, "ma_mau"), (5, "ma_mau"), (6, "ma_mau")
+        (3, "so_mau_gop"),
+        (4, "ma_mau"),
+        (5, "ma_mau"),
+        (6, "ma_mau"),
     ]
     assert Sample.objects.get(code="X-001").status == SampleStatus.RESULTED
     assert Sample.objects.get(code="X-002").result == Result.PENDING
