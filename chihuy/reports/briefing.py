@@ -28,6 +28,7 @@ from chihuy.command.tickets.selectors import ticket_counts, ticket_list, ticket_
 from chihuy.core import clock
 from chihuy.core.errors import not_found
 from chihuy.core.policies import policy_get
+from chihuy.labs.selectors import SampleNumbers, sample_numbers
 from chihuy.places.models import Unit
 
 LIST_LIMIT = 15  # rows per list on the one page; the full lists are one click away
@@ -54,6 +55,7 @@ class Briefing:
     tasks_overdue_count: int = 0
     tasks_overdue: list[DirectiveTask] = field(default_factory=list)
     cases: CaseNumbers | None = None  # None: the reader may not see cases
+    tests: SampleNumbers | None = None  # None: the reader may not see tests
     missing_areas: list[str] = field(default_factory=list)
 
     @property
@@ -103,7 +105,9 @@ def briefing_build(*, actor: Any, unit: Unit, day: dt.date | None = None) -> Bri
     _directives(brief, actor)
     if has_perm(actor, Perm.CASE_VIEW):
         brief.cases = case_numbers(actor=actor, within=unit.path, start=start, end=end)
-    brief.missing_areas = ["labs", "isolation"]  # issues 5 and 6: no data to show yet
+    if has_perm(actor, Perm.SAMPLE_VIEW):
+        brief.tests = sample_numbers(actor=actor, within=unit.path, start=start, end=end)
+    brief.missing_areas = ["isolation"]  # issue 6: no data to show yet
     return brief
 
 
@@ -203,7 +207,19 @@ def briefing_xlsx(brief: Briefing) -> bytes:
             (_("F1, F2 chưa liên hệ được"), n.to_trace, ""),
             (_("Bước 5S quá hạn"), n.fives_overdue, ""),
         ]
-    rows.append((_("Xét nghiệm, cách ly và điều trị: chưa có dữ liệu (phân hệ chưa triển khai)."), "", ""))
+    if brief.tests is not None:
+        t = brief.tests
+        rows += [
+            (_("Mẫu lấy trong kỳ (RT-PCR / test nhanh)"), f"{t.taken_pcr} / {t.taken_rapid}", ""),
+            (_("Lượt người được xét nghiệm"), t.people_tested, ""),
+            (_("Mẫu dương tính / âm tính / chờ kết quả"), f"{t.positive} / {t.negative} / {t.pending}", ""),
+            (
+                _("Trả kết quả trong 12 giờ"),
+                f"{t.within_target_pct} %" if t.within_target_pct is not None else "—",
+                "",
+            ),
+        ]
+    rows.append((_("Cách ly và điều trị: chưa có dữ liệu (phân hệ chưa triển khai)."), "", ""))
 
     workbook = Workbook()
     sheet = workbook.active

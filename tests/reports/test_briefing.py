@@ -154,3 +154,28 @@ def test_screen_pdf_and_excel(scene: dict[str, Any], client: Any) -> None:
 def test_without_centre_view_the_briefing_is_refused(client: Any, make_user: Any) -> None:
     client.force_login(make_user(Role.LAB_TECHNICIAN, BAN_GIANG))
     assert client.get(reverse("web:briefing")).status_code == 403
+
+
+def test_the_tests_line_counts_tubes_taken_in_the_window(
+    scene: dict[str, Any], make_user: Any, make_person: Callable[..., Any]
+) -> None:
+    from chihuy.labs import services as labs
+    from chihuy.response.labs import rapid_test_record
+
+    health = scene["health"]
+    people = [make_person(full_name=f"Người {i}", phone=f"09120003{i:02d}") for i in range(3)]
+    with time_machine.travel(at(13, 20), tick=False):  # the day before the window: not counted
+        labs.sample_take(actor=health, code="OLD-001", person_ids=[people[2].pk])
+    with time_machine.travel(at(14, 20), tick=False):
+        labs.sample_take(actor=health, code="BG-001", person_ids=[people[0].pk, people[1].pk])
+        rapid_test_record(actor=health, person=people[2], result="negative")
+    commander = make_user(Role.COMMANDER, TAM_DUONG)
+    with time_machine.travel(at(15, 9), tick=False):
+        brief = briefing_build(actor=commander, unit=unit(TAM_DUONG))
+
+    assert brief.tests is not None
+    t = brief.tests
+    assert (t.taken_pcr, t.taken_rapid, t.people_tested) == (1, 1, 3)
+    assert (t.positive, t.negative, t.pending) == (0, 1, 1)
+    assert t.within_target_pct is None  # no RT-PCR tube of the window has a result yet
+    assert brief.missing_areas == ["isolation"]
