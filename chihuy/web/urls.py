@@ -4,6 +4,7 @@ from chihuy.web.views import audit, case_import, cases, clusters, contacts, five
 from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import command as command_views
 from chihuy.web.views import notify as notify_views
+from chihuy.web.views import sampling as sampling_views
 from chihuy.web.views import tickets as ticket_views
 
 app_name = "web"
@@ -114,4 +115,30 @@ urlpatterns = [
     path("command/completion.xlsx", command_views.completion_xlsx, name="completion_xlsx"),
     # Public, without login: a citizen's report to the commune's command centre.
     path("cong-khai/phan-anh/", ticket_views.public_ticket, name="public_ticket"),
+    # Testing in the field (issue 5): campaigns, sampling, rapid tests, shipments.
+    path("xet-nghiem/", sampling_views.labs_index, name="labs"),
+    path("xet-nghiem/dot/moi/", sampling_views.campaign_create, name="campaign_create"),
+    path("xet-nghiem/dot/<int:campaign_id>/", sampling_views.campaign_detail, name="campaign"),
+    path("xet-nghiem/dot/<int:campaign_id>/ket-thuc/", sampling_views.campaign_close, name="campaign_close"),
+    path(
+        "xet-nghiem/dot/<int:campaign_id>/danh-sach.xlsx", sampling_views.campaign_export_xlsx, name="campaign_export"
+    ),
+    path("xet-nghiem/dot/<int:campaign_id>/nhan-ong/", sampling_views.campaign_labels, name="campaign_labels"),
+    path("xet-nghiem/dot/<int:campaign_id>/kiem-dem/", sampling_views.campaign_tally, name="campaign_tally"),
+    path(
+        "xet-nghiem/dot/<int:campaign_id>/kiem-dem.xlsx", sampling_views.campaign_tally_xlsx, name="campaign_tally_xlsx"
+    ),
+    path(
+        "xet-nghiem/dot/<int:campaign_id>/nguoi/<int:target_id>/",
+        sampling_views.target_mark,
+        name="target_mark",
+    ),
+    path("xet-nghiem/dot/<int:campaign_id>/lay-mau/", sampling_views.sampling, name="sampling"),
+    path("xet-nghiem/dot/<int:campaign_id>/lay-mau/tim/", sampling_views.sampling_search, name="sampling_search"),
+    path("xet-nghiem/lay-lai/<int:target_id>/", sampling_views.follow_up_take, name="follow_up_take"),
+    path("xet-nghiem/tim-nguoi/", sampling_views.person_search, name="sampling_people"),
+    path("xet-nghiem/test-nhanh/", sampling_views.rapid_test, name="rapid_test"),
+    path("xet-nghiem/chuyen-mau/", sampling_views.shipment_list, name="shipments"),
+    path("xet-nghiem/chuyen-mau/moi/", sampling_views.shipment_create, name="shipment_create"),
+    path("xet-nghiem/chuyen-mau/<int:shipment_id>/", sampling_views.shipment_detail, name="shipment"),
 ]

@@ -25,6 +25,7 @@ from chihuy.places.enums import UnitLevel
 from chihuy.places.selectors import unit_subtree
 from chihuy.web.forms import MergeForm, PersonForm, ReasonForm, apply_error
 from chihuy.web.views._common import http_error, import_upload, safe_next, scope, screen
+from chihuy.web.views.sampling import person_tests_context
 
 IMPORT_COLUMNS = ["ho_ten", "ngay_sinh", "nam_sinh", "gioi_tinh", "cccd", "so_dien_thoai", "dia_chi", "ma_don_vi"]
 IMPORT_COLUMNS += ["nghe_nghiep"]
@@ -110,6 +111,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "history": audit_list(actor=request.user, object_type="people.person", object_id=str(person.pk))[:20]
             if has_perm(request.user, Perm.AUDIT_VIEW)
             else None,
+            "tests": person_tests_context(request, person.pk),
         },
     )
 
