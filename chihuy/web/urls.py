@@ -3,6 +3,7 @@ from django.urls import path
 from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
 from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import command as command_views
+from chihuy.web.views import lab as lab_views
 from chihuy.web.views import notify as notify_views
 from chihuy.web.views import sampling as sampling_views
 from chihuy.web.views import tickets as ticket_views
@@ -141,4 +142,27 @@ urlpatterns = [
     path("xet-nghiem/chuyen-mau/", sampling_views.shipment_list, name="shipments"),
     path("xet-nghiem/chuyen-mau/moi/", sampling_views.shipment_create, name="shipment_create"),
     path("xet-nghiem/chuyen-mau/<int:shipment_id>/", sampling_views.shipment_detail, name="shipment"),
+    # Labs (issue 5): the lab's own screens and the turnaround dashboard.
+    path("xet-nghiem/phong/<int:lab_id>/", lab_views.lab_home, name="lab_home"),
+    path("xet-nghiem/phong/<int:lab_id>/nhan/<int:shipment_id>/", lab_views.lab_receive, name="lab_receive"),
+    path(
+        "xet-nghiem/phong/<int:lab_id>/nhan/<int:shipment_id>/quet/",
+        lab_views.lab_receive_scan,
+        name="lab_receive_scan",
+    ),
+    path("xet-nghiem/phong/<int:lab_id>/ket-qua/", lab_views.lab_result, name="lab_result"),
+    path("xet-nghiem/phong/<int:lab_id>/tai-ket-qua/", lab_views.lab_upload, name="lab_upload"),
+    path(
+        "xet-nghiem/phong/<int:lab_id>/tai-ket-qua/mau.xlsx",
+        lab_views.lab_upload_template,
+        name="lab_upload_template",
+    ),
+    path("xet-nghiem/phong/<int:lab_id>/tep/<int:job_id>/", lab_views.lab_job, name="lab_job"),
+    path(
+        "xet-nghiem/phong/<int:lab_id>/tep/<int:job_id>/loi.xlsx",
+        lab_views.lab_job_errors_xlsx,
+        name="lab_job_errors",
+    ),
+    path("xet-nghiem/thoi-gian/", lab_views.turnaround, name="turnaround"),
+    path("xet-nghiem/thoi-gian/qua-han.xlsx", lab_views.turnaround_overdue_xlsx, name="turnaround_export"),
 ]
