@@ -1,0 +1,227 @@
+"""Result files (response.labs.results_import), CSV and XLSX: wrong rows reported by row and field while valid
+rows are applied, duplicates, file-level errors, re-upload of a corrected file, and nothing half-applied when
+the apply fails — through the real services, clock pinned."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chihuy.cases.models import Case
+from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.tabular import write_xlsx
+from chihuy.labs import services
+from chihuy.labs.enums import Result, SampleStatus
+from chihuy.labs.models import Sample
+from chihuy.notify.models import Message
+from chihuy.response import labs as response
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["ma_mau", "ket_qua", "so_mau_gop", "ct_e", "ct_n"]
+
+
+def csv_bytes(rows: list[str], header: str = ",".join(HEADER), encoding: str = "utf-8") -> bytes:
+    return (header + "\n" + "\n".join(rows) + "\n").encode(encoding)
+
+
+@pytest.fixture
+def tubes(officer: Any, residents: list[Any], ship_and_receive: Callable[..., Any]) -> dict[str, Sample]:
+    """Received at the lab: A-001 single (residents 0), A-002 pool of 2 (1, 2), A-003 single (3), A-004 single (4).
+    A-005 (resident 5) is taken but never shipped."""
+    people = {"A-001": [0], "A-002": [1, 2], "A-003": [3], "A-004": [4], "A-005": [5]}
+    for code, index in people.items():
+        services.sample_take(actor=officer, code=code, person_ids=[residents[i].pk for i in index])
+    ship_and_receive(["A-001", "A-002", "A-003", "A-004"])
+    return {s.code: s for s in Sample.objects.all()}
+
+
+def results() -> dict[str, tuple[str, str]]:
+    return dict((c, (s, r)) for c, s, r in Sample.objects.values_list("code", "status", "result"))
+
+
+def run(technician: Any, lab: Any, data: bytes, filename: str = "kq.csv") -> Any:
+    return response.results_import(actor=technician, lab=lab, data=data, filename=filename)
+
+
+def errors_of(report: Any) -> list[tuple[int, str]]:
+    return [(e["row"], e["field"]) for e in report.errors]
+
+
+def test_valid_rows_applied_while_wrong_rows_are_reported(technician, lab, tubes) -> None:
+    report = run(
+        technician,
+        lab,
+        csv_bytes(
+            [
+                "A-001,âm tính,1,,",  # 2: applied
+                "A-002,âm tính,5,,",  # 3: the tube is a pool of 2
+                "A-003,dương,,,",  # 4: not a result word
+                "A-004,dương tính,,abc,",  # 5: Ct not a number
+                "NOPE-9,âm tính,,,",  # 6: unknown code
+                "A-005,âm tính,,,",  # 7: never shipped to the lab
+                "A-004,positive,,46,",  # 8: Ct out of range (A-004 has no valid row)
+            ]
+        ),
+    )
+    assert errors_of(report) == [
+        (3, "so_mau_gop"),
+        (4, "ket_qua"),
+        (5, "ct.E"),
+        (6, "ma_mau"),
+        (7, "ma_mau"),
+        (8, "ct.E"),
+    ]
+    assert (report.rows, report.applied, report.unchanged, report.positives, report.cases) == (7, 1, 0, 0, [])
+    assert results() == {
+        "A-001": (SampleStatus.RESULTED, Result.NEGATIVE),
+        "A-002": (SampleStatus.RECEIVED, Result.PENDING),
+        "A-003": (SampleStatus.RECEIVED, Result.PENDING),
+        "A-004": (SampleStatus.RECEIVED, Result.PENDING),
+        "A-005": (SampleStatus.COLLECTED, Result.PENDING),
+    }
+
+
+def test_duplicate_rows_with_the_same_result_are_reported_and_applied_once(technician, lab, tubes) -> None:
+    report = run(technician, lab, csv_bytes(["A-001,âm tính,,,", "a-001,negative,,,", "A-003,âm tính,,,"]))
+    assert errors_of(report) == [(3, "ma_mau")]
+    assert "dòng 2" in report.errors[0]["message"]
+    assert (report.applied, report.unchanged) == (2, 0)
+    assert Message.objects.filter(template="labs.result_person", source=f"labs.sample:{tubes['A-001'].pk}").count() == 1
+
+
+def test_conflicting_duplicates_apply_nothing_for_that_code(technician, lab, tubes) -> None:
+    report = run(
+        technician,
+        lab,
+        csv_bytes(["A-001,âm tính,,,", "A-003,âm tính,,,", "A-001,dương tính,,25,"]),
+    )
+    assert errors_of(report) == [(2, "ma_mau"), (4, "ma_mau")]
+    assert report.applied == 1
+    assert results()["A-001"] == (SampleStatus.RECEIVED, Result.PENDING)
+    assert results()["A-003"] == (SampleStatus.RESULTED, Result.NEGATIVE)
+    assert Case.objects.count() == 0
+
+
+def test_unknown_ct_column_is_a_file_error_naming_it(technician, lab, tubes) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        run(technician, lab, csv_bytes(["A-001,dương tính,,20"], header="ma_mau,ket_qua,so_mau_gop,ct_x"))
+    assert [d["field"] for d in caught.value.details] == ["columns.ct_x"]
+    assert "ct_x" in caught.value.message
+    assert results()["A-001"] == (SampleStatus.RECEIVED, Result.PENDING)
+
+
+def cp1258(text: str) -> bytes:
+    """Vietnamese as Windows-1258 writes it: precomposed base letters, the tone as a combining mark."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out.append(ch.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            out.append(unicodedata.normalize("NFC", parts[:-1]).encode("cp1258") + parts[-1].encode("cp1258"))
+    return b"".join(out)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [cp1258("A-004,negative,Đơn lấy lại; kết quả\n"), "A-004,negative,répété\n".encode("latin-1")],
+    ids=["cp1258", "latin-1"],
+)
+def test_a_file_not_in_utf8_is_a_bad_file_naming_the_encoding(technician, lab, tubes, tail) -> None:
+    data = csv_bytes(["A-001,negative,,,", "A-003,negative,,,"], header="ma_mau,ket_qua,ghi_chu") + tail
+    with pytest.raises(ApplicationError) as caught:
+        run(technician, lab, data)
+    assert caught.value.code == ErrorCode.BAD_FILE
+    assert [d["field"] for d in caught.value.details] == ["file"]
+    assert "UTF-8" in caught.value.message
+    assert all(status == SampleStatus.RECEIVED for status, _r in list(results().values())[:4])
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b"%PDF-1.4 ...", "ket_qua.pdf"),
+        (b"ma_mau,ket_qua\nA-001,negative\n", "ket_qua.xlsx"),  # CSV bytes named .xlsx
+        (b"", "ket_qua.csv"),
+        (b"  \n", "ket_qua.csv"),
+    ],
+)
+def test_not_a_result_file(technician, lab, tubes, data, filename) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        run(technician, lab, data, filename)
+    assert (caught.value.code, [d["field"] for d in caught.value.details]) == (ErrorCode.BAD_FILE, ["file"])
+
+
+def test_header_only_file_applies_nothing(technician, lab, tubes) -> None:
+    report = run(technician, lab, csv_bytes([]))
+    assert (report.rows, report.applied, report.unchanged, report.errors) == (0, 0, 0, [])
+
+
+def test_missing_required_column(technician, lab, tubes) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        run(technician, lab, b"ma_mau,ct_e\nA-001,20\n")
+    assert (caught.value.code, [d["field"] for d in caught.value.details]) == (ErrorCode.BAD_FILE, ["columns.ket_qua"])
+
+
+def test_xlsx_file(technician, lab, tubes, residents) -> None:
+    data = write_xlsx(
+        title="Kết quả",
+        headers=["Mã mẫu", "Kết quả", "Số mẫu gộp", "Ct E", "Ct N"],
+        rows=[
+            ["A-001", "Dương tính", 1, 24.5, 26],
+            ["A-002", "Âm tính", 2, None, None],
+            ["A-003", "Âm tính", 1, 30, None],  # a negative with a Ct
+            ["A-004", "khong xac dinh", 1, None, None],
+        ],
+    )
+    report = run(technician, lab, data, "ket_qua.xlsx")
+    assert errors_of(report) == [(4, "ct")]
+    assert (report.rows, report.applied, report.positives, report.follow_ups) == (4, 3, 1, 1)
+    case = Case.objects.get()
+    assert (case.person_id, case.result_ref, case.ct_value) == (residents[0].pk, "A-001", 24.5)
+    assert report.cases == [case.number]
+    sample = Sample.objects.get(code="A-001")
+    assert (sample.ct_values, sample.case_number) == ({"E": 24.5, "N": 26.0}, case.number)
+    assert results()["A-004"] == (SampleStatus.RESULTED, Result.INCONCLUSIVE)
+
+
+def test_reupload_of_the_corrected_file_applies_only_the_corrections(technician, lab, tubes) -> None:
+    first = run(technician, lab, csv_bytes(["A-001,âm tính,,,", "A-002,âm tính,5,,", "A-003,am tinh,,,"]))
+    assert (first.applied, errors_of(first)) == (2, [(3, "so_mau_gop")])
+    messages = Message.objects.count()
+    corrected = run(technician, lab, csv_bytes(["A-001,âm tính,,,", "A-002,âm tính,2,,", "A-003,am tinh,,,"]))
+    assert (corrected.applied, corrected.unchanged, corrected.errors) == (1, 2, [])
+    assert results()["A-002"] == (SampleStatus.RESULTED, Result.NEGATIVE)
+    # Only A-002's two people are told, once each.
+    assert Message.objects.count() == messages + 1
+
+
+def test_nothing_half_applied_when_the_apply_fails(technician, lab, tubes, monkeypatch) -> None:
+    from chihuy.labs.services import results as results_module
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(results_module, "result_effects", boom)
+    with pytest.raises(RuntimeError):
+        run(technician, lab, csv_bytes(["A-001,âm tính,,,", "A-003,dương tính,,20,", "A-004,âm tính,,,"]))
+    assert all(r == Result.PENDING for _s, r in results().values())
+    assert Sample.objects.filter(status=SampleStatus.RESULTED).count() == 0
+    assert Message.objects.count() == 0
+
+
+def test_nothing_half_applied_when_a_case_fails(technician, lab, tubes, monkeypatch) -> None:
+    from chihuy.cases import services as case_services
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("cases down")
+
+    monkeypatch.setattr(case_services, "case_confirm_by_result", boom)
+    with pytest.raises(RuntimeError):
+        run(technician, lab, csv_bytes(["A-001,dương tính,,20,", "A-003,âm tính,,,"]))
+    assert all(r == Result.PENDING for _s, r in results().values())
+    assert (Message.objects.count(), Case.objects.count()) == (0, 0)
