@@ -88,7 +88,8 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_SAMPLING,
     },
     Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK, Perm.CENTRE_VIEW},
-    Role.LAB_TECHNICIAN: {*_ALL_VIEW, Perm.SAMPLE_VIEW, Perm.LAB_WORK},
+    # A lab sees the tubes sent to it (and their people, through them), not the registry.
+    Role.LAB_TECHNICIAN: {Perm.SAMPLE_VIEW, Perm.LAB_WORK},
     Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF},
     Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
     Role.VACCINATOR: {*_PERSON_WRITERS},

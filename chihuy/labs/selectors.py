@@ -44,9 +44,15 @@ def lab_get(*, actor: Any, lab_id: int) -> Lab:
 # --- campaigns -------------------------------------------------------------------------------------
 
 
+def _campaign_q(actor: Any, within: str | None = None) -> Q:
+    if lab_only(actor):  # the campaigns whose tubes go to the technician's labs
+        return Q(lab_id__in=lab_ids_of(actor)) & (scope_q(actor, within=within) if within else Q())
+    return scope_q(actor, within=within)
+
+
 def campaign_list(*, actor: Any, within: str | None = None, status: str = "") -> QuerySet[Campaign]:
     require_perm(actor, Perm.SAMPLE_VIEW)
-    qs = Campaign.objects.filter(scope_q(actor, within=within)).select_related("unit", "lab")
+    qs = Campaign.objects.filter(_campaign_q(actor, within)).select_related("unit", "lab")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-planned_on", "-id")
@@ -54,7 +60,7 @@ def campaign_list(*, actor: Any, within: str | None = None, status: str = "") ->
 
 def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
     require_perm(actor, Perm.SAMPLE_VIEW)
-    campaign = Campaign.objects.filter(scope_q(actor), pk=campaign_id).select_related("unit", "lab").first()
+    campaign = Campaign.objects.filter(_campaign_q(actor), pk=campaign_id).select_related("unit", "lab").first()
     if campaign is None:
         raise not_found()
     return campaign
@@ -124,6 +130,8 @@ def follow_up_list(
 ) -> QuerySet[CampaignTarget]:
     """Open follow-up tubes to take (retests of positive pools, RT-PCR confirmations, repeats), oldest first."""
     require_perm(actor, Perm.SAMPLE_VIEW)
+    if lab_only(actor):
+        return CampaignTarget.objects.none()
     qs = CampaignTarget.objects.filter(
         scope_q(actor, within=within),
         status=TargetStatus.PENDING,
@@ -137,10 +145,21 @@ def follow_up_list(
 # --- samples ---------------------------------------------------------------------------------------
 
 
+def lab_only(actor: Any) -> bool:
+    """A lab technician (lab work, no sampling in the field) sees only what was sent to their labs, whatever the
+    area of their unit: "labs see what was sent to them, not the whole registry"."""
+    return has_perm(actor, Perm.LAB_WORK) and not has_perm(actor, Perm.SAMPLE_TAKE)
+
+
 def sample_visible_qs(actor: Any, *, within: str | None = None) -> QuerySet[Sample]:
-    """Tubes of the reader's area, and tubes sent to the reader's labs."""
-    q = scope_q(actor, within=within)
+    """Tubes of the reader's area, and tubes sent to the reader's labs (only those, for a lab technician)."""
     labs = lab_ids_of(actor)
+    if lab_only(actor):
+        q = Q(lab_id__in=labs)
+        if within:
+            q &= scope_q(actor, within=within)
+        return Sample.objects.filter(q)
+    q = scope_q(actor, within=within)
     if labs and not within:
         q |= Q(lab_id__in=labs)
     return Sample.objects.filter(q)
@@ -239,8 +258,10 @@ def rapid_positive_within(*, person_id: int, around: dt.datetime, hours: float, 
 
 
 def shipment_visible_qs(actor: Any) -> QuerySet[Shipment]:
-    q = scope_q(actor)
     labs = lab_ids_of(actor)
+    if lab_only(actor):
+        return Shipment.objects.filter(lab_id__in=labs)
+    q = scope_q(actor)
     if labs:
         q |= Q(lab_id__in=labs)
     return Shipment.objects.filter(q)

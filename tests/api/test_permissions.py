@@ -163,8 +163,11 @@ def perm_then_scope(perm: str, ok: int) -> Callable[[set[str], bool], int]:
 
 
 def scope_then_perm(perm: str, ok: int) -> Callable[[set[str], bool], int]:
-    """The record is fetched first (every role may view: 404 outside), then the write is checked (403)."""
-    return lambda perms, inside: 404 if not inside else (ok if perm in perms else 403)
+    """The person is fetched first (person.view: 403, then 404 outside), then the write is checked (403). Every
+    role but the lab technician (who sees only the tubes sent to their lab) may view people."""
+    return lambda perms, inside: (
+        403 if Perm.PERSON_VIEW not in perms else 404 if not inside else ok if perm in perms else 403
+    )
 
 
 def view_scope_then_perm(perm: str, ok: int) -> Callable[[set[str], bool], int]:
@@ -265,7 +268,12 @@ ENDPOINTS = [
         writes=True,
     ),
     Endpoint(
-        "people.search", "get", lambda s: "/api/people/?q=lo van pan", always(200), check=sees_person, given=("person",)
+        "people.search",
+        "get",
+        lambda s: "/api/people/?q=lo van pan",
+        lambda perms, inside: 200 if Perm.PERSON_VIEW in perms else 403,
+        check=sees_person,
+        given=("person",),
     ),
     Endpoint(
         "people.create",
