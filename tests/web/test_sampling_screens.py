@@ -438,3 +438,14 @@ def test_shipment_lists_each_bad_code_then_ships(
     assert re.findall(r'<tr data-code="([^"]+)"', manifest) == ["BG-0001", "BG-0002"]
     listing = client.get("/xet-nghiem/chuyen-mau/").content.decode()
     assert shipment.code in listing and "Đang vận chuyển" in listing
+
+
+def test_lab_technician_sees_the_campaign_not_its_residents(technician: Any, campaign: Campaign) -> None:
+    client = session_client(technician)
+    page = client.get(f"/xet-nghiem/dot/{campaign.pk}/")
+    assert page.status_code == 200 and page.context["page"].items == []
+    html = page.content.decode()
+    assert "Lò Văn An" not in html and 'id="export-link"' not in html
+    for url in [f"/xet-nghiem/dot/{campaign.pk}/danh-sach.xlsx", f"/xet-nghiem/dot/{campaign.pk}/kiem-dem/"]:
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/xet-nghiem/dot/{campaign.pk}/lay-mau/").status_code == 403

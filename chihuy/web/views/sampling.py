@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -179,13 +179,24 @@ def _target_filter(qs: QuerySet[CampaignTarget], q: str) -> QuerySet[CampaignTar
 TARGET_ORDER = ["person__unit_path", "person__name_folded", "id"]
 
 
+def _campaign_with_people(request: HttpRequest, campaign_id: int) -> Campaign:
+    """A campaign whose list of people the reader may read: a lab technician sees the campaign's tubes sent to
+    their lab, never its list of residents (names, phones, ID numbers)."""
+    if lab_selectors.lab_only(request.user):
+        raise Http404
+    return lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
+
+
 @screen(Perm.SAMPLE_VIEW)
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
     status = request.GET.get("status", "")
     status = status if status in TargetStatus.values else ""
     q = request.GET.get("q", "").strip()[:60]
+    show_people = not lab_selectors.lab_only(request.user)
     qs = _target_filter(lab_selectors.campaign_targets(actor=request.user, campaign=campaign, status=status), q)
+    if not show_people:
+        qs = qs.none()
     cursor = request.GET.get("cursor") or None
     try:
         page = keyset_page(qs, order=TARGET_ORDER, cursor=cursor, limit=PAGE_SIZE)
@@ -212,6 +223,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "query": urlencode({k: v for k, v in {"q": q, "status": status}.items() if v}),
             "cursor": cursor,
             "can_manage": can_manage,
+            "show_people": show_people,
             "can_take": has_perm(request.user, Perm.SAMPLE_TAKE) and campaign.status != CampaignStatus.CLOSED,
             "tubes": _tube_count(progress.targets, campaign.pool_size),
             "turnaround_url": _url_or_none("web:turnaround"),
@@ -225,8 +237,6 @@ def target_mark(request: HttpRequest, campaign_id: int, target_id: int) -> HttpR
     campaign = lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
     target = lab_selectors.campaign_targets(actor=request.user, campaign=campaign).filter(pk=target_id).first()
     if target is None:
-        from django.http import Http404
-
         raise Http404
     try:
         lab_services.target_mark(
@@ -272,7 +282,7 @@ PERSON_HEADERS = ["mã người", "họ tên", "năm sinh", "giới tính", "đi
 
 @screen(Perm.SAMPLE_VIEW)
 def campaign_export_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
+    campaign = _campaign_with_people(request, campaign_id)
     targets = lab_selectors.campaign_targets(actor=request.user, campaign=campaign)
     rows = [
         [
@@ -350,13 +360,13 @@ def campaign_labels(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @screen(Perm.SAMPLE_VIEW)
 def campaign_tally(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
+    campaign = _campaign_with_people(request, campaign_id)
     return render(request, "web/sampling/tally.html", {"campaign": campaign, "tubes": _tally(request.user, campaign)})
 
 
 @screen(Perm.SAMPLE_VIEW)
 def campaign_tally_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = lab_selectors.campaign_get(actor=request.user, campaign_id=campaign_id)
+    campaign = _campaign_with_people(request, campaign_id)
     rows: list[list[Any]] = []
     for tube in _tally(request.user, campaign):
         for position, person in enumerate(tube["people"], 1):
@@ -454,8 +464,6 @@ def follow_up_take(request: HttpRequest, target_id: int) -> HttpResponse:
     """A follow-up tube (retest of a positive pool, RT-PCR confirmation) from the index: one person, one code."""
     target = lab_selectors.follow_up_list(actor=request.user).filter(pk=target_id).first()
     if target is None:
-        from django.http import Http404
-
         raise Http404
     form = FollowUpTakeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
