@@ -449,3 +449,29 @@ def test_lab_technician_sees_the_campaign_not_its_residents(technician: Any, cam
     for url in [f"/xet-nghiem/dot/{campaign.pk}/danh-sach.xlsx", f"/xet-nghiem/dot/{campaign.pk}/kiem-dem/"]:
         assert client.get(url).status_code == 404, url
     assert client.get(f"/xet-nghiem/dot/{campaign.pk}/lay-mau/").status_code == 403
+
+
+def test_create_campaign_for_the_f1_of_a_cluster(officer: Any, lab: Lab, residents: list[Any]) -> None:
+    from chihuy.cases import services as case_services
+
+    case = case_services.case_report(
+        actor=officer, person=residents[0], detection_way="community", detected_at=NOW, sample_date=NOW.date()
+    )
+    for person in residents[1:3]:
+        case_services.contact_add(
+            actor=officer, source_person=residents[0], contact_person=person, exposure_at=NOW, setting="household"
+        )
+    cluster = case_services.cluster_create(actor=officer, name="Ổ dịch bản", unit=residents[0].unit, case_ids=[case.pk])
+    client = session_client(officer)
+    assert (cluster.pk, "Ổ dịch bản · " + cluster.unit.name) in client.get("/xet-nghiem/dot/moi/").context[
+        "form"
+    ].fields["cluster"].choices
+    values = {"name": "F1 ổ dịch bản", "planned_on": "2021-11-10", "pool_size": "1", "test_method": "rt_pcr"}
+    wrong = client.post("/xet-nghiem/dot/moi/", {**values, "kind": "village", "cluster": cluster.pk})
+    assert wrong.status_code == 422 and wrong.context["form"].errors["cluster"] == [
+        "Chọn ổ dịch chỉ với loại “Danh sách”."
+    ]
+    answer = client.post("/xet-nghiem/dot/moi/", {**values, "kind": "list", "cluster": cluster.pk, "lab": lab.pk})
+    campaign = Campaign.objects.get(name="F1 ổ dịch bản")
+    assert answer.status_code == 302 and campaign.kind == CampaignKind.LIST and campaign.lab_id == lab.pk
+    assert sorted(campaign.targets.values_list("person_id", flat=True)) == sorted(p.pk for p in residents[1:3])
