@@ -15,6 +15,7 @@ from chihuy.cases.models import Case, Classification
 from chihuy.labs.enums import Result, SampleStatus, TargetReason, TargetStatus
 from chihuy.labs.models import CampaignTarget, Sample
 from chihuy.response import labs as response
+from tests.labs.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +58,6 @@ def confirmations(person: Any) -> list[tuple[str, str]]:
 
 def test_before_11042_a_positive_rapid_test_of_an_f1_asks_for_confirmation(officer, residents) -> None:
     # Given an F1 of an active F0 on 10/11/2021
-    from tests.labs.conftest import NOW
-
     index_case(officer, residents[0], NOW)
     expose(officer, residents[0], residents[1], NOW)
     assert level(residents[1]) == 1
