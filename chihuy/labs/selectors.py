@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -360,7 +361,7 @@ def turnaround_stats(
         target_hours=target,
         taken=window.count(),
         resulted=len(hours),
-        median_hours=round(_percentile(hours, 50), 1) if hours else None,  # type: ignore[arg-type]
+        median_hours=round(statistics.median(hours), 1) if hours else None,
         p95_hours=round(_percentile(hours, 95), 1) if hours else None,  # type: ignore[arg-type]
         within_target_pct=round(100 * within_target / len(hours), 1) if hours else None,
         backlog=pending["backlog"],
