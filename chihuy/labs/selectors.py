@@ -69,6 +69,8 @@ def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
 
 def campaign_targets(*, actor: Any, campaign: Campaign, status: str = "", reason: str = "") -> QuerySet[CampaignTarget]:
     require_perm(actor, Perm.SAMPLE_VIEW)
+    if lab_only(actor):  # the lab sees the people of the tubes it received, not the campaign's list of residents
+        return CampaignTarget.objects.none()
     qs = (
         CampaignTarget.objects.filter(campaign=campaign)
         .select_related("person", "person__unit", "sample", "source_sample")
