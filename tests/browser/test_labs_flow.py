@@ -120,7 +120,7 @@ def test_village_campaign_pools_retests_f0_turnaround_and_overdue_alert(
     campaign = Campaign.objects.get(name="Sàng lọc bản Bản Giang")
     assert (campaign.pool_size, campaign.lab_id, campaign.targets.count()) == (5, lab.pk, 200)
 
-    # 2. The first tube on the phone sampling screen: five people found by name, the tube's code, Enter.
+    # 2. The first tube on the phone sampling screen: five people found (by phone), the tube's code, Enter.
     page.click("#sampling-link")
     page.wait_for_url(re.compile(r"/lay-mau/$"))
     for person in people[:5]:

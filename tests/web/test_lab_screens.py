@@ -21,7 +21,7 @@ from chihuy.cases.models import Case, Classification
 from chihuy.core.models import Job, JobStatus
 from chihuy.labs import services
 from chihuy.labs.enums import CampaignKind, Result, SampleStatus, ShipmentStatus, TargetReason
-from chihuy.labs.models import CampaignTarget, Lab, Sample, Shipment
+from chihuy.labs.models import CampaignTarget, Lab, Sample
 from chihuy.places.enums import SiteKind
 from chihuy.places.models import Site, Unit
 from chihuy.response import labs as response
@@ -287,8 +287,11 @@ def test_lab_queue_query_count_does_not_grow_with_the_tubes(
     assert few == many
 
 
-def test_lab_manager_and_unknown_lab(admin_user: Any, lab: Lab) -> None:
+def test_lab_manager_and_unknown_lab(admin_user: Any, lab: Lab, make_user: Any) -> None:
     client = client_of(admin_user)  # a sysadmin of the province manages its labs
     assert client.get(f"/xet-nghiem/phong/{lab.pk}/").status_code == 200
     assert client.get(f"/xet-nghiem/phong/{lab.pk + 100}/").status_code == 404
-    assert LAI_CHAU in lab.unit_path and Shipment.objects.count() == 0
+    assert client.get(f"/xet-nghiem/phong/{lab.pk}/ket-qua/").status_code == 200
+    commander = client_of(make_user(Role.COMMANDER, LAI_CHAU))  # sees samples, does no lab work
+    assert commander.get(f"/xet-nghiem/phong/{lab.pk}/").status_code == 404
+    assert commander.get(f"/xet-nghiem/phong/{lab.pk}/ket-qua/").status_code == 403
