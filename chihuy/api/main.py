@@ -14,6 +14,7 @@ from chihuy.accounts.api import router as accounts_router
 from chihuy.api.audit import router as audit_router
 from chihuy.api.auth import AUTH
 from chihuy.api.jobs import router as jobs_router
+from chihuy.api.labs import router as labs_router
 from chihuy.api.tickets import router as tickets_router
 from chihuy.api.units import router as places_router
 from chihuy.cases.api import router as cases_router
@@ -82,3 +83,4 @@ api.add_router("/case-imports", case_imports_router)
 api.add_router("/command", command_router)
 api.add_router("/command/tickets", tickets_router)
 api.add_router("/notify", notify_router)
+api.add_router("/labs", labs_router)

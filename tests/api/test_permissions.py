@@ -598,7 +598,7 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
     }
 
 
-ELSEWHERE = ("/api/command/", "/api/notify/")
+ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/")
 TICKET_ROUTES = {
     # route: the test of tests/command/test_tickets_api.py that walks it
     ("get", "/api/command/tickets/"): "list",
@@ -627,20 +627,51 @@ NOTIFY_ROUTES = {
     ("get", "/api/notify/preferences/me"): "test_my_preferences",
     ("put", "/api/notify/preferences/me"): "test_my_preferences",
 }
+LABS_ROUTES = {
+    # route: the endpoint of tests/labs/test_api_permissions.py's matrix that walks it (every role, in and out of area)
+    ("get", "/api/labs/"): "labs.list",
+    ("get", "/api/labs/mine"): "labs.mine",
+    ("get", "/api/labs/campaigns"): "campaigns.list",
+    ("post", "/api/labs/campaigns"): "campaigns.create",
+    ("get", "/api/labs/campaigns/{campaign_id}"): "campaigns.get",
+    ("post", "/api/labs/campaigns/{campaign_id}/people"): "campaigns.people",
+    ("post", "/api/labs/campaigns/{campaign_id}/transition"): "campaigns.transition",
+    ("get", "/api/labs/campaigns/{campaign_id}/targets"): "campaigns.targets",
+    ("post", "/api/labs/targets/{target_id}/mark"): "targets.mark",
+    ("get", "/api/labs/follow-ups"): "follow_ups.list",
+    ("get", "/api/labs/samples"): "samples.list",
+    ("post", "/api/labs/samples"): "samples.take",
+    ("post", "/api/labs/samples/rapid"): "samples.rapid",
+    ("get", "/api/labs/samples/{sample_id}"): "samples.get",
+    ("get", "/api/labs/samples/by-code/{code}"): "samples.by_code",
+    ("post", "/api/labs/samples/{sample_id}/result"): "samples.result",
+    ("post", "/api/labs/results/upload"): "results.upload",
+    ("get", "/api/labs/shipments"): "shipments.list",
+    ("post", "/api/labs/shipments"): "shipments.create",
+    ("get", "/api/labs/shipments/{shipment_id}"): "shipments.get",
+    ("post", "/api/labs/shipments/{shipment_id}/receive"): "shipments.receive",
+    ("get", "/api/labs/turnaround"): "turnaround",
+    ("get", "/api/labs/overdue"): "overdue",
+    ("get", "/api/labs/people/{person_id}/tests"): "people.tests",
+}
 
 
 def test_the_other_matrices_cover_their_routes(db: Any) -> None:
-    """Every ticket and outbox route is named here with the test that walks its rights: a new route fails until
+    """Every ticket, outbox and labs route is named here with the test that walks its rights: a new route fails until
     it is added there and here. (The command matrix checks its own count.)"""
     from django.test import Client
 
     from tests.command import test_tickets_api
+    from tests.labs import test_api_permissions as labs_matrix
     from tests.notify import test_api as notify_api
 
     paths = Client().get("/api/openapi.json").json()["paths"]
     tickets = {(m, p) for p, item in paths.items() if p.startswith("/api/command/tickets") for m in item}
     notify = {(m, p) for p, item in paths.items() if p.startswith("/api/notify/") for m in item}
-    assert tickets == set(TICKET_ROUTES) and notify == set(NOTIFY_ROUTES)
+    labs = {(m, p) for p, item in paths.items() if p.startswith("/api/labs/") for m in item}
+    assert tickets == set(TICKET_ROUTES) and notify == set(NOTIFY_ROUTES) and labs == set(LABS_ROUTES)
+    for route, name in LABS_ROUTES.items():
+        assert (name, *route) in {(e.name, e.method, e.route) for e in labs_matrix.ENDPOINTS}, name
     for name in TICKET_ROUTES.values():
         assert name in test_tickets_api.ENDPOINT_NAMES or hasattr(test_tickets_api, name), name
     for name in NOTIFY_ROUTES.values():
