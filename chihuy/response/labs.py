@@ -77,10 +77,12 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
         return numbers, follow_ups, refused
     standing = case_selectors.person_standing([p.person_id for p in effects.positives])
     people = {p.pk: p for p in Person.objects.filter(pk__in=[p.person_id for p in effects.positives])}
+    made: dict[int, str] = {}  # F0 reported in this run: a second tube of the same person joins it
     for positive in effects.positives:
         state = standing[positive.person_id]
-        if state.active_case_number:
-            lab_services.sample_link_case(sample_id=positive.sample_id, case_number=state.active_case_number)
+        active = made.get(positive.person_id) or state.active_case_number
+        if active:
+            lab_services.sample_link_case(sample_id=positive.sample_id, case_number=active)
             continue
         if positive.test_method == TestMethod.RAPID_ANTIGEN and not _rapid_makes_f0(positive, state.level):
             sample = Sample.objects.get(pk=positive.sample_id)
@@ -107,6 +109,7 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
             refused.append({"code": positive.code, "person_id": positive.person_id, "message": exc.message})
             continue
         numbers.append(case.number)
+        made[positive.person_id] = case.number
     return numbers, follow_ups, refused
 
 

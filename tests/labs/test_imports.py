@@ -18,6 +18,7 @@ from chihuy.labs.enums import Result, SampleStatus
 from chihuy.labs.models import Sample
 from chihuy.notify.models import Message
 from chihuy.response import labs as response
+from tests.labs.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,20 @@ def test_nothing_half_applied_when_a_case_fails(technician, lab, tubes, monkeypa
         run(technician, lab, csv_bytes(["A-001,dương tính,,20,", "A-003,âm tính,,,"]))
     assert all(r == Result.PENDING for _s, r in results().values())
     assert (Message.objects.count(), Case.objects.count()) == (0, 0)
+
+
+def test_two_positive_tubes_of_one_person_in_one_file_make_one_case(
+    officer, technician, lab, residents, ship_and_receive
+) -> None:
+    # Given two single tubes of the same person (a morning and an afternoon swab), both received
+    services.sample_take(actor=officer, code="B-001", person_ids=[residents[0].pk], collected_at=at(10, 7))
+    services.sample_take(actor=officer, code="B-002", person_ids=[residents[0].pk])
+    ship_and_receive(["B-001", "B-002"])
+    # When one file reports both positive
+    report = run(technician, lab, csv_bytes(["B-001,dương tính,,22,", "B-002,dương tính,,24,"]))
+    # Then one F0, both tubes linked to it, nobody left unconfirmed
+    case = Case.objects.get(person=residents[0])
+    assert (report.applied, report.cases, report.not_confirmed) == (2, [case.number], [])
+    assert set(Sample.objects.filter(code__in=["B-001", "B-002"]).values_list("case_number", flat=True)) == {
+        case.number
+    }
