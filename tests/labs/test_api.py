@@ -277,3 +277,85 @@ def test_a_campaign_for_a_clusters_f1(officer: Any, lab: Any, residents: list[An
     assert response.status_code == 201, response.content
     assert response.json()["kind"] == "list"
     assert sorted(CampaignTarget.objects.values_list("person_id", flat=True)) == sorted(p.pk for p in residents[1:3])
+
+
+def test_a_positive_rapid_test_asks_for_confirmation(officer: Any, residents: list[Any], api_client: Any) -> None:
+    """Before 11042 (the policy in force by default) a positive rapid test alone is no F0: an RT-PCR follow-up."""
+    response = api_client(officer).post(
+        "/api/labs/samples/rapid", {"person_id": residents[0].pk, "result": "positive", "code": "TN-0001"}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["case_numbers"], body["follow_ups"], body["sample"]["code"]) == ([], 1, "TN-0001")
+    assert body["sample"]["test_method"] == "rapid_antigen" and body["sample"]["status"] == "resulted"
+    (follow_up,) = api_client(officer).get("/api/labs/follow-ups").json()["items"]
+    assert (follow_up["person"]["id"], follow_up["reason"]) == (residents[0].pk, "confirm")
+    assert Case.objects.count() == 0
+
+
+def test_bad_uploads_and_shipments_are_named_and_queue_nothing(
+    officer: Any, technician: Any, lab: Any, residents: list[Any], api_client: Any
+) -> None:
+    from chihuy.core.models import Job
+    from chihuy.labs.models import Shipment
+
+    wrong_kind = api_client(technician).post(
+        "/api/labs/results/upload",
+        {"lab_id": str(lab.pk), "file": SimpleUploadedFile("ket_qua.pdf", b"%PDF-1.4")},
+    )
+    assert wrong_kind.status_code == 422
+    assert (wrong_kind.json()["code"], wrong_kind.json()["details"][0]["field"]) == ("bad_file", "file")
+    assert not Job.objects.exists()
+
+    services.sample_take(actor=officer, code="BG-0400", person_ids=[residents[0].pk])
+    shipped = api_client(officer).post("/api/labs/shipments", {"lab_id": lab.pk, "sample_codes": ["BG-0400", "NOPE-9"]})
+    assert shipped.status_code == 422
+    assert [d["field"] for d in shipped.json()["details"]] == ["sample_codes.NOPE-9"]
+    assert not Shipment.objects.exists() and Sample.objects.get(code="BG-0400").status == "collected"
+
+
+def test_a_closed_campaign_cannot_reopen(officer: Any, campaign: Any, api_client: Any) -> None:
+    client = api_client(officer)
+    closed = client.post(f"/api/labs/campaigns/{campaign.pk}/transition", {"to": "closed"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = client.post(f"/api/labs/campaigns/{campaign.pk}/transition", {"to": "sampling"})
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+
+
+def test_lists_page_by_cursor_and_narrow_inside_the_area(
+    officer: Any, campaign: Any, residents: list[Any], api_client: Any
+) -> None:
+    client = api_client(officer)
+    for i, person in enumerate(residents):
+        services.sample_take(actor=officer, code=f"BG-P{i}", person_ids=[person.pk], campaign=campaign)
+    first = client.get(f"/api/labs/samples?campaign_id={campaign.pk}&limit=4").json()
+    rest = client.get(f"/api/labs/samples?campaign_id={campaign.pk}&limit=4&cursor={first['next_cursor']}").json()
+    assert len(first["items"]) == 4 and rest["next_cursor"] is None
+    assert sorted(s["code"] for s in first["items"] + rest["items"]) == [f"BG-P{i}" for i in range(6)]
+    outside = client.get(f"/api/labs/samples?within_unit_id={Unit.objects.get(path=PHONG_THO).pk}")
+    assert outside.status_code == 404 and outside.json()["details"][0]["field"] == "within_unit_id"
+    assert client.get("/api/labs/samples?cursor=@@@").json()["details"] == [
+        {"field": "cursor", "message": "Con trỏ trang không hợp lệ."}
+    ]
+
+
+@pytest.mark.parametrize("path", ["/api/labs/samples", "/api/labs/campaigns/{c}/targets"])
+def test_list_queries_do_not_grow_with_the_page(
+    path: str, officer: Any, campaign: Any, residents: list[Any], api_client: Any
+) -> None:
+    """A page of 2 rows and a page of 6 cost the same queries (nothing fetched per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(officer)
+    url = path.replace("{c}", str(campaign.pk))
+    services.sample_take(actor=officer, code="BG-Q0", person_ids=[residents[0].pk], campaign=campaign)
+    services.sample_take(actor=officer, code="BG-Q1", person_ids=[residents[1].pk], campaign=campaign)
+    client.get(url)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for i, person in enumerate(residents[2:], 2):
+        services.sample_take(actor=officer, code=f"BG-Q{i}", person_ids=[person.pk], campaign=campaign)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(small) == len(large) == 3  # the token, the campaign or the lab membership, the page
