@@ -295,3 +295,24 @@ def test_lab_manager_and_unknown_lab(admin_user: Any, lab: Lab, make_user: Any) 
     commander = client_of(make_user(Role.COMMANDER, LAI_CHAU))  # sees samples, does no lab work
     assert commander.get(f"/xet-nghiem/phong/{lab.pk}/").status_code == 404
     assert commander.get(f"/xet-nghiem/phong/{lab.pk}/ket-qua/").status_code == 403
+
+
+def test_turnaround_dashboard_query_count_does_not_grow_with_the_overdue_tubes(
+    officer, technician, lab, make_person, village, ship_and_receive
+) -> None:
+    people = [make_person(full_name=f"Tao Thị Số {i}", unit=village) for i in range(12)]
+    client = client_of(officer)
+    late = NOW - dt.timedelta(hours=13)
+
+    def queries(codes: list[str], persons: list[Any]) -> int:
+        for code, person in zip(codes, persons, strict=True):
+            _take(officer, code, [person], collected_at=late)
+        ship_and_receive(codes)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/xet-nghiem/thoi-gian/").content.decode()
+        assert body.count('class="overdue-row') == len(persons) + (2 if len(persons) > 2 else 0)
+        return len(ctx.captured_queries)
+
+    few = queries(["L-001", "L-002"], people[:2])
+    many = queries([f"L-1{i:02d}" for i in range(10)], people[2:])
+    assert few == many
