@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chihuy.accounts.roles import Role
 from chihuy.cases.models import Case
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.tabular import write_xlsx
@@ -243,3 +244,37 @@ def test_two_positive_tubes_of_one_person_in_one_file_make_one_case(
     assert set(Sample.objects.filter(code__in=["B-001", "B-002"]).values_list("case_number", flat=True)) == {
         case.number
     }
+
+
+def test_a_queued_file_runs_as_a_job_with_its_report(
+    technician, lab, tubes, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        job = response.results_import_start(
+            actor=technician, lab=lab, data=csv_bytes(["A-001,âm tính,,,", "NOPE-1,âm tính,,,"]), filename="kq.csv"
+        )
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.done, job.total) == ("labs.results", "succeeded", 2, 2)
+    assert (job.result["applied"], [(e["row"], e["field"]) for e in job.result["errors"]]) == (1, [(3, "ma_mau")])
+    assert Sample.objects.get(code="A-001").result_source == f"file:job#{job.pk}"
+
+
+def test_a_queued_file_that_is_not_utf8_fails_its_job_with_the_reason(
+    technician, lab, tubes, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        job = response.results_import_start(
+            actor=technician, lab=lab, data="ma_mau,ket_qua\nA-001,négatif\n".encode("latin-1"), filename="kq.csv"
+        )
+    job.refresh_from_db()
+    assert job.status == "failed" and "UTF-8" in job.error
+    assert (job.result["code"], [d["field"] for d in job.result["details"]]) == (ErrorCode.BAD_FILE, ["file"])
+    assert Sample.objects.get(code="A-001").result == Result.PENDING
+
+
+def test_a_technician_not_of_the_lab_cannot_upload(lab, tubes, make_user) -> None:
+    stranger = make_user(Role.LAB_TECHNICIAN, "12/")
+    with pytest.raises(ApplicationError) as caught:
+        run(stranger, lab, csv_bytes(["A-001,âm tính,,,"]))
+    assert (caught.value.code, [d["field"] for d in caught.value.details]) == (ErrorCode.NOT_FOUND, ["lab"])
+    assert Sample.objects.get(code="A-001").result == Result.PENDING
