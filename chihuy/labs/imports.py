@@ -46,6 +46,7 @@ ALIASES = {
     "note": "ghi_chu",
 }
 CT_PREFIX = "ct_"
+ERROR_VALUES_CAP = 5000
 
 
 @dataclass
@@ -182,6 +183,11 @@ def results_import(
             )
             report.errors.append({"row": item.row, "field": field_name, "message": problem[1]})
     report.errors.sort(key=lambda e: (e["row"], e["field"]))
+    # Each wrong row keeps its values as uploaded, so the lab gets back exactly those rows to correct (the job
+    # drops the file itself when it ends); capped so that a file of garbage does not make a huge report.
+    originals = {row.number: row.values for row in table.rows}
+    for error in report.errors[:ERROR_VALUES_CAP]:
+        error["values"] = originals.get(error["row"], {})
     if progress:
         progress(total // 2, total)
     with transaction.atomic():

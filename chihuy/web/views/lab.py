@@ -10,8 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,11 +25,10 @@ from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.models import Job
 from chihuy.core.pagination import keyset_page
-from chihuy.core.tabular import read_table, write_xlsx
+from chihuy.core.tabular import write_xlsx
 from chihuy.labs import policies, selectors
 from chihuy.labs import services as lab_services
 from chihuy.labs.enums import Result, SampleStatus, ShipmentStatus
-from chihuy.labs.imports import ALIASES as RESULT_ALIASES
 from chihuy.labs.models import Lab, Sample, Shipment
 from chihuy.response import labs as response
 from chihuy.web.forms import StyledForm, UploadForm
@@ -370,8 +367,6 @@ def lab_upload(request: HttpRequest, lab_id: int) -> HttpResponse:
                 raise
             form.add_error("file", exc.message)
         else:
-            # The job drops its input when it ends: a copy stays for the export of the wrong rows.
-            default_storage.save(_upload_copy(job), ContentFile(data))
             return redirect("web:lab_job", lab_id=lab.pk, job_id=job.pk)
     recent = Job.objects.filter(kind=response.JOB_KIND, created_by_id=request.user.pk, params__lab_id=lab.pk)[:10]
     return render(
@@ -387,11 +382,6 @@ def lab_upload_template(request: HttpRequest, lab_id: int) -> HttpResponse:
     _lab(request, lab_id)
     example = [["VD-0001", "âm tính", 5, "", "", "", "", ""], ["VD-0002", "dương tính", 1, 24.5, 26.1, "", "", ""]]
     return _xlsx(write_xlsx(title="Ket qua", headers=TEMPLATE_COLUMNS, rows=example), "mau-ket-qua-xet-nghiem.xlsx")
-
-
-def _upload_copy(job: Job) -> str:
-    suffix = ".xlsx" if job.input_name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-    return f"lab-results/{job.pk}/upload{suffix}"
 
 
 def _job(request: HttpRequest, lab: Lab, job_id: int) -> Job:
@@ -427,19 +417,17 @@ def lab_job_errors_xlsx(request: HttpRequest, lab_id: int, job_id: int) -> HttpR
     reasons: dict[int, list[str]] = {}
     for error in report.get("errors", []):
         reasons.setdefault(int(error["row"]), []).append(f"{error.get('field') or ''}: {error['message']}")
-    name = _upload_copy(job)
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as copy:
-            table = read_table(copy.read(), filename=name, required=[], aliases=RESULT_ALIASES)
-        headers = [h for h in table.headers if h]
-        rows = [
-            [row.values.get(h, "") for h in headers] + [row.number, "; ".join(reasons[row.number])]
-            for row in table.rows
-            if row.number in reasons
-        ]
-    else:  # uploaded before copies were kept: the reasons alone, by row
-        headers = []
-        rows = [[number, "; ".join(reasons[number])] for number in sorted(reasons)]
+    # The import keeps each wrong row's values as uploaded (the job drops the file itself when it ends).
+    originals: dict[int, dict[str, str]] = {}
+    for error in report.get("errors", []):
+        originals.setdefault(int(error["row"]), error.get("values") or {})
+    headers: list[str] = []
+    for values in originals.values():
+        headers += [h for h in values if h and h not in headers]
+    rows = [
+        [originals[number].get(h, "") for h in headers] + [number, "; ".join(reasons[number])]
+        for number in sorted(reasons)
+    ]
     body = write_xlsx(title="Dong loi", headers=[*headers, "dong_goc", "loi"], rows=rows)
     return _xlsx(body, f"loi-ket-qua-{job.pk}.xlsx")
 
