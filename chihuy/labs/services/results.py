@@ -9,9 +9,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import require_perm
@@ -222,16 +223,27 @@ def apply_results(*, actor: Any, checked: Sequence[tuple[_Tube, ResultInput]], s
         Sample.objects.filter(pk__in=plain[start : start + _CHUNK]).update(
             result=Result.NEGATIVE, ct_values={}, ct_min=None, result_note="", **common
         )
-    for sample in detailed:
-        for key, value in common.items():
-            setattr(sample, key, value)
-    Sample.objects.bulk_update(
-        detailed,
-        ["result", "ct_values", "ct_min", "result_note", *common.keys()],
-        batch_size=200,
-    )
+    ids = [s.pk for s in detailed]
+    for start in range(0, len(ids), _CHUNK):
+        Sample.objects.filter(pk__in=ids[start : start + _CHUNK]).update(**common)
+    _update_each(detailed, ["result", "ct_values", "ct_min", "result_note"])
     result_effects(effects, effects.changed_ids)
     return effects
+
+
+def _update_each(samples: Sequence[Sample], names: Sequence[str]) -> None:
+    """The fields of each tube that differ from tube to tube (result, Ct …): one UPDATE run for every row
+    (executemany). Django's bulk_update builds a CASE per field and row, seconds per thousand tubes."""
+    if not samples:
+        return
+    fields = [cast(Field, Sample._meta.get_field(n)) for n in names]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(Sample._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"
+    params = [[*(f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields), s.pk] for s in samples]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), _CHUNK):
+            cursor.executemany(sql, params[start : start + _CHUNK])
 
 
 def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
@@ -342,8 +354,19 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
                 )
             )
     if follow_ups:
-        created = CampaignTarget.objects.bulk_create(follow_ups, batch_size=_CHUNK, ignore_conflicts=True)
-        effects.follow_ups += len(created)
+        # A tube re-resulted (inconclusive, then positive) already has its retests: count only the new ones
+        # (bulk_create with ignore_conflicts returns every object, the skipped ones too).
+        sources = sorted({t.source_sample_id for t in follow_ups if t.source_sample_id is not None})
+        existing: set[tuple[int, int]] = set()
+        for start in range(0, len(sources), _CHUNK):
+            existing |= set(
+                CampaignTarget.objects.filter(source_sample_id__in=sources[start : start + _CHUNK]).values_list(
+                    "source_sample_id", "person_id"
+                )
+            )
+        new = [t for t in follow_ups if (t.source_sample_id, t.person_id) not in existing]
+        CampaignTarget.objects.bulk_create(new, batch_size=_CHUNK, ignore_conflicts=True)
+        effects.follow_ups += len(new)
     effects.notified += message_enqueue_many(template="labs.result_person", items=person_items["plain"])
     effects.notified += message_enqueue_many(template="labs.result_person", items=person_items["urgent"], urgent=True)
     effects.notified += _tell_communes(commune_items)
