@@ -83,6 +83,7 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
         active = made.get(positive.person_id) or state.active_case_number
         if active:
             lab_services.sample_link_case(sample_id=positive.sample_id, case_number=active)
+            lab_services.follow_ups_answer(person_id=positive.person_id, sample_id=positive.sample_id)
             continue
         if positive.test_method == TestMethod.RAPID_ANTIGEN and not _rapid_makes_f0(positive, state.level):
             sample = Sample.objects.get(pk=positive.sample_id)
@@ -105,6 +106,7 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
                     place_detected=_("Xét nghiệm mẫu %(c)s") % {"c": positive.code},
                 )
                 lab_services.sample_link_case(sample_id=positive.sample_id, case_number=case.number)
+                lab_services.follow_ups_answer(person_id=positive.person_id, sample_id=positive.sample_id)
         except ApplicationError as exc:
             refused.append({"code": positive.code, "person_id": positive.person_id, "message": exc.message})
             continue

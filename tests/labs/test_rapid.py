@@ -117,6 +117,11 @@ def test_from_11042_two_positive_rapid_tests_within_8_hours_of_an_f2(officer, re
     case = Case.objects.get(person=residents[2])
     assert second.case_numbers == [case.number]
     assert (case.test_type, case.result_ref) == ("rapid_antigen", second.sample.code)
+    # The confirmation asked by the first test is answered by the one that made the F0.
+    assert list(CampaignTarget.objects.filter(person=residents[2]).values_list("status", "sample_id")) == [
+        (TargetStatus.SAMPLED, second.sample.pk)
+    ]
+    assert Sample.objects.get(pk=first.sample.pk).case_number == ""
 
 
 def test_two_positive_rapid_tests_more_than_8_hours_apart_are_not_enough(officer, residents, pinned_clock) -> None:

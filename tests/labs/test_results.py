@@ -274,3 +274,18 @@ def test_an_active_f0_gets_no_second_case(officer, technician, residents, tube) 
     assert outcome.case_numbers == []
     assert Case.objects.filter(person=residents[0]).count() == 1
     assert Sample.objects.get(code="BG-P005").case_number == index.number
+
+
+def test_inconclusive_single_then_positive_answers_the_repeat(technician, residents, tube) -> None:
+    sample = tube("BG-F004", [residents[0]])
+    response.result_record(actor=technician, sample=sample, result=Result.INCONCLUSIVE)
+    assert CampaignTarget.objects.get().status == TargetStatus.PENDING
+    outcome = response.result_record(actor=technician, sample=sample, result=Result.POSITIVE, ct_values={"E": 27})
+    assert len(outcome.case_numbers) == 1
+    # An F0 is not asked for a repeat tube: the positive answers it.
+    repeat = CampaignTarget.objects.get()
+    assert (repeat.reason, repeat.status, repeat.sample_id) == (
+        TargetReason.INCONCLUSIVE,
+        TargetStatus.SAMPLED,
+        sample.pk,
+    )

@@ -17,7 +17,13 @@ from chihuy.labs.services.results import (
     result_record,
     sample_link_case,
 )
-from chihuy.labs.services.samples import rapid_test_take, sample_take, shipment_create, shipment_receive
+from chihuy.labs.services.samples import (
+    follow_ups_answer,
+    rapid_test_take,
+    sample_take,
+    shipment_create,
+    shipment_receive,
+)
 
 __all__ = [
     "Effects",
@@ -27,6 +33,7 @@ __all__ = [
     "campaign_create",
     "campaign_transition",
     "follow_up_create",
+    "follow_ups_answer",
     "lab_upsert",
     "overdue_alert",
     "rapid_effects",

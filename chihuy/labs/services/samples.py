@@ -123,6 +123,15 @@ def _mark_targets(sample: Sample, person_ids: list[int], campaign: Campaign | No
         follow_ups.update(status=TargetStatus.SAMPLED, sample=sample, done_at=now, updated_at=clock.now())
 
 
+def follow_ups_answer(*, person_id: int, sample_id: int) -> int:
+    """An F0 needs no more follow-up tubes: the person's open retests, RT-PCR confirmations and repeats are
+    answered by the tube that made (or joined) the case. Called by `response` inside its transaction."""
+    now = clock.now()
+    return CampaignTarget.objects.filter(
+        person_id=person_id, status=TargetStatus.PENDING, reason__in=FOLLOW_UP_REASONS
+    ).update(status=TargetStatus.SAMPLED, sample_id=sample_id, done_at=now, updated_at=now)
+
+
 def _new_sample(
     *,
     actor: Any,
