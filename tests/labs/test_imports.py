@@ -278,3 +278,11 @@ def test_a_technician_not_of_the_lab_cannot_upload(lab, tubes, make_user) -> Non
         run(stranger, lab, csv_bytes(["A-001,âm tính,,,"]))
     assert (caught.value.code, [d["field"] for d in caught.value.details]) == (ErrorCode.NOT_FOUND, ["lab"])
     assert Sample.objects.get(code="A-001").result == Result.PENDING
+
+
+def test_semicolon_csv_with_decimal_commas_and_a_bom(technician, lab, tubes) -> None:
+    # What Excel writes for "CSV UTF-8" with Vietnamese regional settings.
+    data = "\ufeffMã mẫu;Kết quả;Số mẫu gộp;Ct E;Ct N\nA-002;Dương tính;2;24,5;26,25\nA-003;Âm tính;1;;\n".encode()
+    report = run(technician, lab, data)
+    assert (report.errors, report.applied, report.follow_ups) == ([], 2, 2)
+    assert Sample.objects.get(code="A-002").ct_values == {"E": 24.5, "N": 26.25}
