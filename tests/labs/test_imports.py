@@ -286,3 +286,12 @@ def test_semicolon_csv_with_decimal_commas_and_a_bom(technician, lab, tubes) -> 
     report = run(technician, lab, data)
     assert (report.errors, report.applied, report.follow_ups) == ([], 2, 2)
     assert Sample.objects.get(code="A-002").ct_values == {"E": 24.5, "N": 26.25}
+
+
+def test_a_file_cannot_flip_a_result_but_may_settle_an_inconclusive_one(technician, lab, tubes) -> None:
+    run(technician, lab, csv_bytes(["A-002,dương tính,2,30,", "A-003,không xác định,,,"]))
+    report = run(technician, lab, csv_bytes(["A-002,âm tính,2,,", "A-003,âm tính,,,"]))
+    assert (errors_of(report), report.applied) == ([(2, "ket_qua")], 1)
+    assert "dương tính" in report.errors[0]["message"]
+    assert results()["A-002"] == (SampleStatus.RESULTED, Result.POSITIVE)
+    assert results()["A-003"] == (SampleStatus.RESULTED, Result.NEGATIVE)
