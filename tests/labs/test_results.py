@@ -289,3 +289,13 @@ def test_inconclusive_single_then_positive_answers_the_repeat(technician, reside
         TargetStatus.SAMPLED,
         sample.pk,
     )
+
+
+def test_inconclusive_pool_then_positive_counts_no_second_retests(technician, residents, tube) -> None:
+    sample = tube("BG-F003", residents[:2])
+    first = response.result_record(actor=technician, sample=sample, result=Result.INCONCLUSIVE)
+    assert first.follow_ups == 2
+    second = response.result_record(actor=technician, sample=sample, result=Result.POSITIVE, ct_values={"E": 30})
+    # The two retests asked by the inconclusive result stand; none is added or counted twice.
+    assert second.follow_ups == 0
+    assert CampaignTarget.objects.filter(source_sample=sample, reason=TargetReason.RETEST).count() == 2
