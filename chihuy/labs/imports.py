@@ -18,7 +18,7 @@ from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError
 from chihuy.core.tabular import read_table
 from chihuy.labs import policies
-from chihuy.labs.models import Lab
+from chihuy.labs.models import Lab, Sample
 from chihuy.labs.services._common import code_or_none, lab_ids_of, require_lab_member
 from chihuy.labs.services.results import (
     Effects,
@@ -99,6 +99,36 @@ def _row_input(number: int, values: dict[str, str]) -> ResultInput:
     return ResultInput(
         code=code, result=result, ct_values=ct, pool_size=pool, note=values.get("ghi_chu", "")[:300], row=number
     )
+
+
+def _still_as_checked(
+    checked: list[tuple[Any, ResultInput]], report: ResultImportReport, originals: dict[int, dict[str, str]]
+) -> list[tuple[Any, ResultInput]]:
+    """Lock the tubes about to be written and keep those whose result is still the one the file was checked
+    against: a result entered by form while a large file was being checked is never overwritten (the row is
+    reported). Inside the apply's transaction."""
+    ids = [tube.id for tube, _item in checked]
+    current: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        current.update(
+            Sample.objects.select_for_update().filter(pk__in=ids[start : start + 1000]).values_list("pk", "result")
+        )
+    kept = [(tube, item) for tube, item in checked if current.get(tube.id) == tube.result]
+    if len(kept) == len(checked):
+        return checked
+    for tube, item in checked:
+        if current.get(tube.id) != tube.result:
+            report.errors.append(
+                {
+                    "row": item.row,
+                    "field": "ket_qua",
+                    "message": _("Mẫu %(c)s vừa được ghi kết quả khác trong lúc kiểm tra tệp: không ghi đè.")
+                    % {"c": item.code},
+                    "values": originals.get(item.row or 0, {}),
+                }
+            )
+    report.errors.sort(key=lambda e: (e["row"], e["field"]))
+    return kept
 
 
 def results_import(
@@ -191,6 +221,7 @@ def results_import(
     if progress:
         progress(total // 2, total)
     with transaction.atomic():
+        checked = _still_as_checked(checked, report, originals)
         effects = apply_results(actor=actor, checked=checked, source=source or "file")
         report.applied = len(checked)
         report.positives = sum(1 for _t, i in checked if i.result == "positive")

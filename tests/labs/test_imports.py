@@ -295,3 +295,25 @@ def test_a_file_cannot_flip_a_result_but_may_settle_an_inconclusive_one(technici
     assert "dương tính" in report.errors[0]["message"]
     assert results()["A-002"] == (SampleStatus.RESULTED, Result.POSITIVE)
     assert results()["A-003"] == (SampleStatus.RESULTED, Result.NEGATIVE)
+
+
+def test_a_result_entered_while_the_file_was_checked_is_not_overwritten(technician, lab, tubes, monkeypatch) -> None:
+    """A large file is checked for a while before it is applied; a positive entered by form meanwhile must not be
+    silently flipped to the file's negative."""
+    from chihuy.labs import imports
+
+    real = imports.tubes_by_code
+
+    def meanwhile(codes: Any) -> Any:
+        found = real(codes)  # the file is checked against these …
+        response.result_record(  # … while another technician enters A-001 by form
+            actor=technician, sample=Sample.objects.get(code="A-001"), result=Result.POSITIVE, ct_values={"E": 21}
+        )
+        return found
+
+    monkeypatch.setattr(imports, "tubes_by_code", meanwhile)
+    report = run(technician, lab, csv_bytes(["A-001,âm tính,,,", "A-003,âm tính,,,"]))
+    assert results()["A-001"] == (SampleStatus.RESULTED, Result.POSITIVE)
+    assert Sample.objects.get(code="A-001").ct_values == {"E": 21.0}
+    assert (errors_of(report), report.applied) == ([(2, "ket_qua")], 1)
+    assert results()["A-003"] == (SampleStatus.RESULTED, Result.NEGATIVE)
