@@ -299,3 +299,29 @@ def test_inconclusive_pool_then_positive_counts_no_second_retests(technician, re
     # The two retests asked by the inconclusive result stand; none is added or counted twice.
     assert second.follow_ups == 0
     assert CampaignTarget.objects.filter(source_sample=sample, reason=TargetReason.RETEST).count() == 2
+
+
+def test_a_tube_of_a_merged_record_confirms_the_surviving_record(
+    officer, technician, residents, tube, make_person, village, admin_user
+) -> None:
+    from chihuy.people.services import person_merge
+
+    twin = make_person(full_name="Lò Văn An", unit=village, birth_year=1980, phone="0913999999")
+    sample = tube("BG-M001", [twin])
+    person_merge(actor=admin_user, source=twin, target=residents[0], reason="Trùng hồ sơ")
+    outcome = response.result_record(actor=technician, sample=sample, result=Result.POSITIVE)
+    case = Case.objects.get()
+    assert (case.person_id, outcome.case_numbers, outcome.not_confirmed) == (residents[0].pk, [case.number], [])
+
+
+def test_a_tube_of_a_deactivated_record_is_reported_not_lost(officer, technician, residents, tube, admin_user) -> None:
+    from chihuy.people.services import person_deactivate
+
+    sample = tube("BG-M002", [residents[5]])
+    person_deactivate(actor=admin_user, person=residents[5], reason="Nhập nhầm")
+    outcome = response.result_record(actor=technician, sample=sample, result=Result.POSITIVE)
+    assert outcome.case_numbers == [] and Case.objects.count() == 0
+    assert [(r["code"], r["person_id"]) for r in outcome.not_confirmed] == [("BG-M002", residents[5].pk)]
+    assert state("BG-M002")[1] == Result.POSITIVE
+    # The commune is still told of the positive tube.
+    assert Message.objects.filter(template="labs.positive_commune").count() == 1
