@@ -186,6 +186,10 @@ def test_a_reused_code_is_409_on_code(officer: Any, campaign: Any, residents: li
     assert again.status_code == 409
     assert again.json()["code"] == "conflict" and [d["field"] for d in again.json()["details"]] == ["code"]
     assert Sample.objects.count() == 1
+    from chihuy.core.models import AuditEvent
+
+    (event,) = AuditEvent.objects.filter(object_type="labs.sample")
+    assert (event.action, event.object_id, event.channel) == ("create", str(first.json()["id"]), "api")
 
 
 def test_a_ct_out_of_range_is_422_on_its_gene(
