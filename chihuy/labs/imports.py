@@ -146,10 +146,13 @@ def results_import(
 
     require_perm(actor, Perm.LAB_WORK)
     require_lab_member(actor, lab)
-    table = read_table(data, filename=filename, required=["ma_mau", "ket_qua"], aliases=ALIASES)
-    report = ResultImportReport(rows=len(table.rows), file_sha256=hashlib.sha256(data).hexdigest())
     genes = {str(g).lower() for g in policies.ct_rule()["genes"]}
-    unknown = [h for h in table.headers if h.startswith(CT_PREFIX) and h[len(CT_PREFIX) :] not in genes]
+    # "CT-N", "Ct N", "CtN" and "ct_n" are one column (headers are folded, spaces made underscores).
+    ct_aliases = {f"ct{sep}{g}": f"{CT_PREFIX}{g}" for g in genes for sep in ("", "-", "_", ".")}
+    table = read_table(data, filename=filename, required=["ma_mau", "ket_qua"], aliases={**ALIASES, **ct_aliases})
+    report = ResultImportReport(rows=len(table.rows), file_sha256=hashlib.sha256(data).hexdigest())
+    known = {f"{CT_PREFIX}{g}" for g in genes}
+    unknown = [h for h in table.headers if h[:3] in ("ct_", "ct-", "ct.") and h not in known]
     if unknown:
         raise ApplicationError.field(
             f"columns.{unknown[0]}", _("Cột Ct “%(c)s” không thuộc gen nào trong danh mục.") % {"c": unknown[0]}

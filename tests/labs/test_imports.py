@@ -317,3 +317,22 @@ def test_a_result_entered_while_the_file_was_checked_is_not_overwritten(technici
     assert Sample.objects.get(code="A-001").ct_values == {"E": 21.0}
     assert (errors_of(report), report.applied) == ([(2, "ket_qua")], 1)
     assert results()["A-003"] == (SampleStatus.RESULTED, Result.NEGATIVE)
+
+
+def test_ct_headers_written_as_the_machine_writes_them(officer, technician, lab, residents, ship_and_receive) -> None:
+    """ "CT-E", "Ct N" and "ct.RdRp" are the gene columns E, N and RdRp; "CT-X" is named as unknown."""
+    from chihuy.labs.models import Sample
+    from chihuy.response import labs as response
+
+    services.sample_take(actor=officer, code="HD-001", person_ids=[residents[0].pk])
+    ship_and_receive(["HD-001"])
+    data = "ma_mau,ket_qua,CT-E,Ct N,ct.RdRp\nHD-001,dương tính,21.5,22,23.25\n".encode()
+    report = response.results_import(actor=technician, lab=lab, data=data, filename="kq.csv")
+    assert report.errors == [] and report.applied == 1
+    assert Sample.objects.get(code="HD-001").ct_values == {"E": 21.5, "N": 22.0, "RdRp": 23.25}
+
+    with pytest.raises(ApplicationError) as bad:
+        response.results_import(
+            actor=technician, lab=lab, data=b"ma_mau,ket_qua,CT-X\nHD-001,duong tinh,20\n", filename="kq.csv"
+        )
+    assert bad.value.details[0]["field"] == "columns.ct_x"

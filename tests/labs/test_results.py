@@ -325,3 +325,36 @@ def test_a_tube_of_a_deactivated_record_is_reported_not_lost(officer, technician
     assert state("BG-M002")[1] == Result.POSITIVE
     # The commune is still told of the positive tube.
     assert Message.objects.filter(template="labs.positive_commune").count() == 1
+
+
+def test_a_positive_from_another_commune_tells_where_the_person_lives_too(
+    technician, lab, residents, make_user, make_person, ship_and_receive
+) -> None:
+    """A district team samples the F1 of a Bản Giang cluster, one of whom lives in Bình Lư: both communes hear."""
+    from tests.conftest import BAN_GIANG, BINH_LU, TAM_DUONG
+
+    district = make_user(Role.HEALTH_OFFICER, TAM_DUONG)
+    binh_lu_officer = make_user(Role.HEALTH_OFFICER, BINH_LU, phone="0912000099")
+    ban_giang = Unit.objects.get(path=BAN_GIANG)
+    outsider = make_person(full_name="Sùng A Páo", unit=Unit.objects.get(path=BINH_LU), phone="0913999001")
+    campaign = services.campaign_create(
+        actor=district,
+        name="F1 ổ dịch Bản Giang",
+        kind=CampaignKind.LIST,
+        unit=ban_giang,
+        planned_on=NOW.date(),
+        person_ids=[residents[0].pk, outsider.pk],
+        lab=lab,
+    )
+    services.sample_take(actor=district, code="F1-002", person_ids=[outsider.pk], campaign=campaign)
+    services.shipment_create(actor=district, lab=lab, sample_codes=["F1-002"])
+    shipment = Sample.objects.get(code="F1-002").shipment
+    services.shipment_receive(actor=technician, shipment=shipment, scanned_codes=["F1-002"])
+
+    response.result_record(actor=technician, sample=Sample.objects.get(code="F1-002"), result=Result.POSITIVE)
+
+    told = Message.objects.filter(template="labs.positive_commune")
+    assert sorted(told.values_list("unit_path", flat=True)) == [BINH_LU, BAN_GIANG]
+    assert set(Delivery.objects.filter(message__in=told, unit_path=BINH_LU).values_list("user_id", flat=True)) == {
+        binh_lu_officer.pk
+    }

@@ -32,6 +32,7 @@ from chihuy.labs.enums import (
 from chihuy.labs.models import CampaignTarget, Sample, SampleMember
 from chihuy.labs.services._common import commune_recipients, lab_ids_of, lab_recipients, require_lab_member
 from chihuy.notify.services import BulkItem, message_enqueue_many
+from chihuy.places.enums import UnitLevel
 
 _CHUNK = 1000
 
@@ -377,8 +378,18 @@ def _tell_communes(items: Iterable[tuple[Sample, str]]) -> int:
     items = list(items)
     if not items:
         return 0
-    paths = {s.pk: s.unit.commune_path for s, _a in items}
-    users = commune_recipients(paths.values())
+    # The commune that took the tube, and the communes where its people live (a list campaign of a cluster's F1
+    # takes people of other communes): each is told once per tube.
+    homes: dict[int, set[str]] = {}
+    member_units = SampleMember.objects.filter(sample_id__in=[s.pk for s, _a in items]).values_list(
+        "sample_id", "person__unit__path", "person__unit__level"
+    )
+    for sample_id, path, level in member_units:
+        homes.setdefault(sample_id, set()).add(path.rsplit("/", 2)[0] + "/" if level == UnitLevel.VILLAGE else path)
+    targets = [
+        (s, action, path) for s, action in items for path in sorted({s.unit.commune_path} | homes.get(s.pk, set()))
+    ]
+    users = commune_recipients(path for _s, _a, path in targets)
     bulk = [
         BulkItem(
             context={
@@ -391,11 +402,11 @@ def _tell_communes(items: Iterable[tuple[Sample, str]]) -> int:
                 "unit": s.unit.name,
                 "action": action,
             },
-            users=users.get(paths[s.pk], []),
-            unit_path=paths[s.pk],
+            users=users.get(path, []),
+            unit_path=path,
             source=f"labs.sample:{s.pk}",
         )
-        for s, action in items
+        for s, action, path in targets
     ]
     return message_enqueue_many(template="labs.positive_commune", items=bulk, urgent=True)
 
