@@ -52,3 +52,20 @@ def require_in_jurisdiction(user: Any, unit_path: str, *, field: str = "unit") -
     """For writes that name a unit: outside the user's area is "not found", never "forbidden"."""
     if not in_jurisdiction(user, unit_path):
         raise ApplicationError.field(field, _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND)
+
+
+def within_unit(user: Any, unit_id: int | None, *, field: str = "within_unit_id") -> str | None:
+    """The path of the sub-unit a list narrows to (`?within_unit_id=`); None for the user's whole area. A unit
+    that does not exist or lies outside the user's area is "not found" on `field`."""
+    from chihuy.places.selectors import unit_get
+
+    if not unit_id:
+        return None
+    try:
+        path = unit_get(unit_id=unit_id).path
+    except ApplicationError as exc:
+        raise ApplicationError.field(
+            field, _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND
+        ) from exc
+    require_in_jurisdiction(user, path, field=field)
+    return path

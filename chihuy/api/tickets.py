@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from chihuy.accounts.access import require_in_jurisdiction
+from chihuy.accounts.access import within_unit as _within
 from chihuy.accounts.models import User
 from chihuy.command.models import Ticket, TicketEvent
 from chihuy.command.tickets import inbound, selectors, services
@@ -190,19 +190,6 @@ class InboundOut(Schema):
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _within(actor: Any, unit_id: int | None) -> str | None:
-    if not unit_id:
-        return None
-    try:
-        path = unit_get(unit_id=unit_id).path
-    except ApplicationError as exc:
-        raise ApplicationError.field(
-            "within_unit_id", _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND
-        ) from exc
-    require_in_jurisdiction(actor, path, field="within_unit_id")
-    return path
 
 
 def _detail(actor: Any, ticket_id: int) -> Ticket:

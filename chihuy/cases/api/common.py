@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from chihuy.accounts.access import require_in_jurisdiction
+from chihuy.accounts.access import within_unit as _within  # noqa: F401  (re-exported to the routers)
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.people import selectors as people_selectors
 from chihuy.people import services as people_services
@@ -19,20 +19,6 @@ from chihuy.places.selectors import unit_get
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _within(actor: Any, unit_id: int | None) -> str | None:
-    """The sub-unit a query narrows to; outside the caller's area it is "not found"."""
-    if not unit_id:
-        return None
-    try:
-        path = unit_get(unit_id=unit_id).path
-    except ApplicationError as exc:
-        raise ApplicationError.field(
-            "within_unit_id", _("Không tìm thấy đơn vị trong địa bàn của bạn."), ErrorCode.NOT_FOUND
-        ) from exc
-    require_in_jurisdiction(actor, path, field="within_unit_id")
-    return path
 
 
 def _person(actor: Any, person_id: int, field: str) -> Person:

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from chihuy.accounts.access import require_in_jurisdiction, require_perm
+from chihuy.accounts.access import require_perm
+from chihuy.accounts.access import within_unit as _within
 from chihuy.accounts.models import User
 from chihuy.accounts.roles import Perm
 from chihuy.command import selectors, services
@@ -42,14 +43,6 @@ router = Router(tags=["command: centres, roster"])
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _within(actor: Any, unit_id: int | None) -> str | None:
-    if not unit_id:
-        return None
-    path = unit_get(unit_id=unit_id).path
-    require_in_jurisdiction(actor, path, field="within_unit_id")
-    return path
 
 
 def _member(actor: Any, centre: CommandCentre, member_id: int, field: str = "member_id") -> CentreMember:
