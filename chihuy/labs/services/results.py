@@ -423,7 +423,8 @@ def result_record(
     from chihuy.labs import notifications  # noqa: F401  (registers the templates)
 
     require_perm(actor, Perm.LAB_WORK)
-    sample = Sample.objects.select_for_update().select_related("lab").get(pk=sample.pk)
+    # of=self: the lab is a nullable join, and PostgreSQL refuses FOR UPDATE on the nullable side of one.
+    sample = Sample.objects.select_for_update(of=("self",)).select_related("lab").get(pk=sample.pk)
     if sample.lab is None:
         raise ApplicationError.field("code", _("Mẫu %(c)s chưa gửi đến phòng xét nghiệm.") % {"c": sample.code})
     require_lab_member(actor, sample.lab, field="code")
