@@ -17,6 +17,9 @@ from chihuy.accounts.services import token_create, user_create
 from chihuy.places.models import Unit
 from chihuy.places.services import units_load_province
 
+# Fixtures shared by the tests of one domain across tests/<app>/, tests/web/ and tests/browser/.
+pytest_plugins = ["tests.labs.fixtures"]
+
 PASSWORD = "Chihuy-test-2021!"
 
 # Real GSO codes (vietnam-provinces 0.5.0).

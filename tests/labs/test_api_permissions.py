@@ -47,7 +47,7 @@ class Scene:
     @cached_property
     def village(self) -> Any:
         from chihuy.places.models import Unit
-        from tests.labs.conftest import _make_village
+        from tests.labs.fixtures import _make_village
 
         return Unit.objects.filter(parent__path=BAN_GIANG, level="village").order_by("path").first() or _make_village()
 

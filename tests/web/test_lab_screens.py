@@ -25,7 +25,7 @@ from chihuy.labs.models import CampaignTarget, Lab, Sample
 from chihuy.places.enums import SiteKind
 from chihuy.places.models import Site, Unit
 from chihuy.response import labs as response
-from tests.conftest import BAN_GIANG, LAI_CHAU, TAM_DUONG
+from tests.conftest import LAI_CHAU, TAM_DUONG
 
 # Bản Giang, November 2021 (seed 001), the clock pinned like tests/labs.
 NOW = dt.datetime(2021, 11, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
@@ -35,59 +35,6 @@ NOW = dt.datetime(2021, 11, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 def pinned_clock() -> Any:
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def village(db: Any) -> Unit:
-    return Unit.objects.filter(parent__path=BAN_GIANG, level="village").order_by("path").first() or _make_village()
-
-
-@pytest.fixture
-def officer(make_user: Any) -> Any:
-    return make_user(Role.HEALTH_OFFICER, BAN_GIANG, phone="0912000001")
-
-
-@pytest.fixture
-def technician(make_user: Any) -> Any:
-    return make_user(Role.LAB_TECHNICIAN, LAI_CHAU, phone="0912000002")
-
-
-@pytest.fixture
-def lab(admin_user: Any, technician: Any) -> Lab:
-    site = Site.objects.create(
-        kind=SiteKind.LAB,
-        name="Phòng xét nghiệm CDC Lai Châu",
-        unit=Unit.objects.get(path=LAI_CHAU),
-        unit_path=LAI_CHAU,
-    )
-    return services.lab_upsert(actor=admin_user, site=site, daily_capacity=2000, member_ids=[technician.pk])
-
-
-@pytest.fixture
-def residents(make_person: Any, village: Unit) -> list[Any]:
-    names = ["Lò Văn An", "Tao Thị Bình", "Lò Văn Cường", "Vàng Thị Dung", "Lò Văn Em", "Tao Văn Phúc"]
-    return [make_person(full_name=n, unit=village, birth_year=1980 + i) for i, n in enumerate(names)]
-
-
-@pytest.fixture
-def ship_and_receive(officer: Any, technician: Any, lab: Lab) -> Any:
-    def run(codes: list[str]) -> Any:
-        shipment = services.shipment_create(actor=officer, lab=lab, sample_codes=codes)
-        return services.shipment_receive(actor=technician, shipment=shipment, scanned_codes=codes)
-
-    return run
-
-
-def _make_village() -> Unit:
-    commune = Unit.objects.get(path=BAN_GIANG)
-    return Unit.objects.create(
-        code="90001",
-        name="Bản Giang",
-        level="village",
-        parent=commune,
-        path=f"{BAN_GIANG}90001/",
-        depth=commune.depth + 1,
-    )
 
 
 pytestmark = pytest.mark.django_db

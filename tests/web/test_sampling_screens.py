@@ -21,10 +21,9 @@ from chihuy.accounts.roles import Role
 from chihuy.labs import services
 from chihuy.labs.enums import CampaignKind, CampaignStatus, Result, SampleKind, TargetReason, TargetStatus
 from chihuy.labs.models import Campaign, CampaignTarget, Lab, Sample, Shipment
-from chihuy.places.enums import SiteKind
-from chihuy.places.models import Site, Unit
+from chihuy.places.models import Unit
 from chihuy.response import labs as response
-from tests.conftest import BAN_GIANG, LAI_CHAU, MUONG_SO, session_client
+from tests.conftest import BAN_GIANG, MUONG_SO, session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -35,52 +34,6 @@ NOW = dt.datetime(2021, 11, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 def pinned_clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def village(db: Any) -> Unit:
-    found = Unit.objects.filter(parent__path=BAN_GIANG, level="village").order_by("path").first()
-    if found is not None:
-        return found
-    commune = Unit.objects.get(path=BAN_GIANG)
-    return Unit.objects.create(
-        code="90001",
-        name="Bản Giang",
-        level="village",
-        parent=commune,
-        path=f"{BAN_GIANG}90001/",
-        depth=commune.depth + 1,
-    )
-
-
-@pytest.fixture
-def officer(make_user: Callable[..., Any]) -> Any:
-    return make_user(Role.HEALTH_OFFICER, BAN_GIANG)
-
-
-@pytest.fixture
-def technician(make_user: Callable[..., Any]) -> Any:
-    return make_user(Role.LAB_TECHNICIAN, LAI_CHAU)
-
-
-@pytest.fixture
-def lab(admin_user: Any, technician: Any) -> Lab:
-    site = Site.objects.create(
-        kind=SiteKind.LAB,
-        name="Phòng xét nghiệm CDC Lai Châu",
-        unit=Unit.objects.get(path=LAI_CHAU),
-        unit_path=LAI_CHAU,
-    )
-    return services.lab_upsert(actor=admin_user, site=site, daily_capacity=2000, member_ids=[technician.pk])
-
-
-@pytest.fixture
-def residents(make_person: Callable[..., Any], village: Unit) -> list[Any]:
-    names = ["Lò Văn An", "Tao Thị Bình", "Lò Văn Cường", "Vàng Thị Dung", "Lò Văn Em", "Tao Văn Phúc"]
-    return [
-        make_person(full_name=n, unit=village, birth_year=1980 + i, phone=f"09130000{i:02d}")
-        for i, n in enumerate(names)
-    ]
 
 
 @pytest.fixture
