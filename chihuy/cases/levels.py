@@ -91,9 +91,16 @@ def _better(new: State, old: State | None) -> bool:
 
 
 def propagate(
-    seeds: dict[int, State], *, cause: str, reason: str, case: Case | None = None, on: dt.date | None = None
+    seeds: dict[int, State],
+    *,
+    cause: str,
+    reason: str,
+    case: Case | None = None,
+    on: dt.date | None = None,
+    case_of_root: bool = False,
 ) -> Outcome:
-    """Apply `seeds` (person id → proposed state) where they improve a level, then walk outwards."""
+    """Apply `seeds` (person id → proposed state) where they improve a level, then walk outwards. With many new
+    F0 as seeds at once, `case_of_root` records on each change the case its new chain starts from."""
     depth = max_level(on)
     current = _load(seeds)
     updates: dict[int, State] = {}
@@ -121,7 +128,7 @@ def propagate(
             if _better(candidate, old):
                 updates[pid] = candidate
                 frontier[pid] = candidate
-    return _write(updates, cause=cause, reason=reason, case=case)
+    return _write(updates, cause=cause, reason=reason, case=case, case_of_root=case_of_root)
 
 
 def withdraw(
@@ -286,7 +293,9 @@ def _update(rows: list[Classification]) -> None:
             )
 
 
-def _write(updates: dict[int, State], *, cause: str, reason: str, case: Case | None) -> Outcome:
+def _write(
+    updates: dict[int, State], *, cause: str, reason: str, case: Case | None, case_of_root: bool = False
+) -> Outcome:
     now = clock.now()
     outcome = Outcome()
     existing = {
@@ -341,7 +350,7 @@ def _write(updates: dict[int, State], *, cause: str, reason: str, case: Case | N
             from_level=old,
             to_level=new,
             cause=cause,
-            case=case,
+            case_id=updates[pid].root if case_of_root and new is not None else (case.pk if case else None),
             reason=reason[:400],
         )
         for pid, (old, new) in outcome.changed.items()

@@ -99,3 +99,29 @@ def audit_record(
         ip_address=ctx.get("ip_address"),
         channel=ctx.get("channel", "") or "",
     )
+
+
+def audit_record_many(*, actor: Any, action: str, objs: list[models.Model], afters: list[dict[str, Any]]) -> int:
+    """`audit_record` for many records of one write (e.g. the F0 of a lab's result file), in one insert."""
+    ctx = _context.get() or {}
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    now = clock.now()
+    events = [
+        AuditEvent(
+            at=now,
+            actor=actor if is_user else None,
+            actor_username=getattr(actor, "username", "") if is_user else "",
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:300],
+            unit_path=getattr(obj, "unit_path", "") or "",
+            after=_jsonable(after),
+            details={},
+            ip_address=ctx.get("ip_address"),
+            channel=ctx.get("channel", "") or "",
+        )
+        for obj, after in zip(objs, afters, strict=True)
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

@@ -68,51 +68,48 @@ def _rapid_makes_f0(positive: lab_services.Positive, level: int | None) -> bool:
 
 
 def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int, list[dict[str, Any]]]:
-    """F0 reports (or confirmation tubes) for the individual positives. Each case in its own savepoint: one
-    person who cannot be confirmed (e.g. a merged record) is reported, and the other results still stand."""
-    numbers: list[str] = []
+    """F0 reports (or confirmation tubes) for the individual positives, all at once: a person already F0 (or made
+    F0 by an earlier tube of the same run) joins that case; a person who cannot be confirmed (e.g. a deactivated
+    record) is reported, and the other results still stand."""
     follow_ups = 0
     refused: list[dict[str, Any]] = []
     if not effects.positives:
-        return numbers, follow_ups, refused
+        return [], follow_ups, refused
     standing = case_selectors.person_standing([p.person_id for p in effects.positives])
-    people = {p.pk: p for p in Person.objects.filter(pk__in=[p.person_id for p in effects.positives])}
-    made: dict[int, str] = {}  # F0 reported in this run: a second tube of the same person joins it
+    items: list[case_services.Confirmation] = []
+    by_key: dict[int, lab_services.Positive] = {}
     for positive in effects.positives:
         state = standing[positive.person_id]
-        active = made.get(positive.person_id) or state.active_case_number
-        if active:
-            lab_services.sample_link_case(sample_id=positive.sample_id, case_number=active)
-            lab_services.follow_ups_answer(person_id=positive.person_id, sample_id=positive.sample_id)
-            continue
-        if positive.test_method == TestMethod.RAPID_ANTIGEN and not _rapid_makes_f0(positive, state.level):
+        if (
+            positive.test_method == TestMethod.RAPID_ANTIGEN
+            and not state.active_case_number
+            and not _rapid_makes_f0(positive, state.level)
+        ):
             sample = Sample.objects.get(pk=positive.sample_id)
             if lab_services.follow_up_create(
                 sample=sample, person_id=positive.person_id, unit_path=positive.unit_path, reason=TargetReason.CONFIRM
             ):
                 follow_ups += 1
             continue
-        try:
-            with transaction.atomic():
-                case = case_services.case_confirm_by_result(
-                    actor=actor,
-                    person=people[positive.person_id],
-                    detection_way=_detection_way(positive, state.quarantined),
-                    detected_at=clock.now(),
-                    sample_date=clock.localdate(positive.collected_at),
-                    test_type=positive.test_method,
-                    result_ref=positive.code,
-                    ct_value=positive.ct_min,
-                    place_detected=_("Xét nghiệm mẫu %(c)s") % {"c": positive.code},
-                )
-                lab_services.sample_link_case(sample_id=positive.sample_id, case_number=case.number)
-                lab_services.follow_ups_answer(person_id=positive.person_id, sample_id=positive.sample_id)
-        except ApplicationError as exc:
-            refused.append({"code": positive.code, "person_id": positive.person_id, "message": exc.message})
-            continue
-        numbers.append(case.number)
-        made[positive.person_id] = case.number
-    return numbers, follow_ups, refused
+        by_key[positive.sample_id] = positive
+        items.append(
+            case_services.Confirmation(
+                key=positive.sample_id,
+                person_id=positive.person_id,
+                detection_way=_detection_way(positive, state.quarantined),
+                detected_at=clock.now(),
+                sample_date=clock.localdate(positive.collected_at),
+                test_type=positive.test_method,
+                result_ref=positive.code,
+                ct_value=positive.ct_min,
+                place_detected=_("Xét nghiệm mẫu %(c)s") % {"c": positive.code},
+            )
+        )
+    confirmed = case_services.case_confirm_many(actor=actor, items=items)
+    lab_services.samples_link_cases([(key, by_key[key].person_id, number) for key, number in confirmed.numbers.items()])
+    for key, message in confirmed.refused.items():
+        refused.append({"code": by_key[key].code, "person_id": by_key[key].person_id, "message": message})
+    return confirmed.created, follow_ups, refused
 
 
 @transaction.atomic

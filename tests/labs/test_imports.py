@@ -222,7 +222,7 @@ def test_nothing_half_applied_when_a_case_fails(technician, lab, tubes, monkeypa
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("cases down")
 
-    monkeypatch.setattr(case_services, "case_confirm_by_result", boom)
+    monkeypatch.setattr(case_services, "case_confirm_many", boom)
     with pytest.raises(RuntimeError):
         run(technician, lab, csv_bytes(["A-001,dương tính,,20,", "A-003,âm tính,,,"]))
     assert all(r == Result.PENDING for _s, r in results().values())
@@ -336,3 +336,39 @@ def test_ct_headers_written_as_the_machine_writes_them(officer, technician, lab,
             actor=technician, lab=lab, data=b"ma_mau,ket_qua,CT-X\nHD-001,duong tinh,20\n", filename="kq.csv"
         )
     assert bad.value.details[0]["field"] == "columns.ct_x"
+
+
+def test_a_file_of_positives_makes_each_f0_with_its_own_cascade(
+    officer, technician, lab, residents, ship_and_receive
+) -> None:
+    """Many F0 from one file: one cascade from all of them, each level change naming the case its chain starts
+    from, and one audit row per case."""
+    from chihuy.cases import services as case_services
+    from chihuy.cases.enums import Setting
+    from chihuy.cases.models import Classification, LevelChange
+    from chihuy.core.models import AuditEvent
+
+    # Given two single tubes of two people, the second with a close contact the day before
+    case_services.contact_add(
+        actor=officer,
+        source_person=residents[1],
+        contact_person=residents[4],
+        exposure_at=at(9, 18),
+        setting=Setting.WORKPLACE,
+        distance_m=1,
+        masked=False,
+    )
+    services.sample_take(actor=officer, code="M-001", person_ids=[residents[0].pk])
+    services.sample_take(actor=officer, code="M-002", person_ids=[residents[1].pk])
+    ship_and_receive(["M-001", "M-002"])
+    # When one file reports both positive
+    report = run(technician, lab, csv_bytes(["M-001,dương tính,,22,", "M-002,dương tính,,25,"]))
+    # Then two F0 with consecutive numbers, the contact F1 of the second, its change naming the second case
+    first, second = Case.objects.get(person=residents[0]), Case.objects.get(person=residents[1])
+    assert report.cases == [first.number, second.number]
+    assert int(second.number[2:]) == int(first.number[2:]) + 1
+    contact = Classification.objects.get(person=residents[4])
+    assert (contact.level, contact.root_case_id) == (1, second.pk)
+    assert LevelChange.objects.get(classification=contact).case_id == second.pk
+    assert LevelChange.objects.get(classification__person=residents[0]).case_id == first.pk
+    assert AuditEvent.objects.filter(object_type="cases.case", action="create").count() == 2

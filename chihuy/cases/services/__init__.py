@@ -1,7 +1,9 @@
 """Writes of the cases domain, one module per topic (DESIGN.md: a module past ~400 lines becomes a package)."""
 
 from chihuy.cases.services.cases import (
-    case_confirm_by_result,
+    Confirmation,
+    Confirmed,
+    case_confirm_many,
     case_report,
     case_set_sources,
     case_transition,
@@ -13,7 +15,9 @@ from chihuy.cases.services.contacts import contact_add, contact_deactivate, cont
 from chihuy.cases.services.tracing import itinerary_add, notice_draft, notice_transition, trace_attempt_record
 
 __all__ = [
-    "case_confirm_by_result",
+    "Confirmation",
+    "Confirmed",
+    "case_confirm_many",
     "case_report",
     "case_set_sources",
     "case_transition",

@@ -5,6 +5,8 @@ and the 5S clock."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -27,9 +29,11 @@ from chihuy.cases.enums import (
 from chihuy.cases.models import Case, CaseSource, Classification, Cluster
 from chihuy.cases.rules import infectious_window
 from chihuy.core import clock
-from chihuy.core.audit import audit_record, diff, snapshot
+from chihuy.core.audit import audit_record, audit_record_many, diff, snapshot
 from chihuy.core.errors import ApplicationError, ErrorCode, save_validated
 from chihuy.people.models import Person
+
+_CHUNK = 2000
 
 
 def _next_number() -> str:
@@ -133,35 +137,124 @@ def case_report(
     )
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """A positive result to confirm as an F0, for the person the tube identifies (never matched by name)."""
+
+    key: int  # the caller's id of the result (a tube)
+    person_id: int
+    detection_way: str
+    detected_at: dt.datetime
+    sample_date: dt.date
+    test_type: str
+    result_ref: str
+    ct_value: float | None = None
+    place_detected: str = ""
+
+
+@dataclass
+class Confirmed:
+    numbers: dict[int, str] = field(default_factory=dict)  # key → the F0's number (new, or the person's active case)
+    created: list[str] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # key → why no case
+
+
 @transaction.atomic
-def case_confirm_by_result(
-    *,
-    actor: Any,
-    person: Person,
-    detection_way: str,
-    detected_at: dt.datetime,
-    sample_date: dt.date,
-    test_type: str,
-    result_ref: str,
-    ct_value: float | None = None,
-    place_detected: str = "",
-) -> Case:
-    """An F0 from a positive result (called by `response` only, for the person matched by the tube, never by
-    name). The result is the authority: the lab technician who entered it needs neither the right to report
-    cases nor the person's area — `response` has checked that the tube was received by the actor's lab. The
-    technician is still the case's creator and the audit's actor."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    return _case_create(
-        actor=actor,
-        person=person,
-        detection_way=detection_way,
-        detected_at=detected_at,
-        sample_date=sample_date,
-        test_type=test_type,
-        result_ref=result_ref,
-        ct_value=ct_value,
-        place_detected=place_detected,
+def case_confirm_many(*, actor: Any, items: Sequence[Confirmation]) -> Confirmed:
+    """F0 reports from positive results (called by `response` only). The result is the authority: the lab
+    technician who entered it needs neither the right to report cases nor the person's area — `response` has
+    checked that the tube was received by the actor's lab; the technician is still creator and audit actor.
+
+    Many at once (a lab's result file): people locked and read in bulk, numbers allocated in one go, cases and
+    audit rows inserted in bulk, and one cascade from every new F0. A person already an active F0 (or confirmed
+    by an earlier item) joins that case; a person who cannot be confirmed is refused with the reason, the others
+    stand."""
+    out = Confirmed()
+    ids = sorted({item.person_id for item in items})
+    people: dict[int, Person] = {}
+    active: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        people.update({p.pk: p for p in Person.objects.select_for_update().filter(pk__in=chunk)})
+        active.update(
+            Case.objects.filter(person_id__in=chunk, status=CaseStatus.ACTIVE).values_list("person_id", "number")
+        )
+    windows: dict[dt.date, tuple[dt.date, dt.date | None]] = {}
+    last = _next_number()
+    running = int(last[2:])
+    now = clock.now()
+    new_cases: list[Case] = []
+    for item in items:
+        person = people.get(item.person_id)
+        if person is None or not person.is_active:
+            out.refused[item.key] = _("Hồ sơ người này đã vô hiệu hóa hoặc đã gộp.")
+            continue
+        if item.person_id in active:
+            out.numbers[item.key] = active[item.person_id]
+            continue
+        try:
+            if item.detection_way not in DetectionWay.values:
+                raise ApplicationError.field("detection_way", _("Hình thức phát hiện không hợp lệ."))
+            if item.test_type not in TestType.values:
+                raise ApplicationError.field("test_type", _("Loại xét nghiệm không hợp lệ."))
+            if item.ct_value is not None and not 0 < item.ct_value <= 45:
+                raise ApplicationError.field("ct_value", _("Giá trị Ct phải trong khoảng 0–45."))
+            _check_dates(
+                detected_at=item.detected_at, sample_date=item.sample_date, onset_date=None, asymptomatic=False
+            )
+        except ApplicationError as exc:
+            out.refused[item.key] = exc.message
+            continue
+        if item.sample_date not in windows:
+            windows[item.sample_date] = infectious_window(onset_date=None, sample_date=item.sample_date)
+        begin, end = windows[item.sample_date]
+        number = f"CH{running:06d}"
+        running += 1
+        new_cases.append(
+            Case(
+                number=number,
+                person=person,
+                unit_id=person.unit_id,
+                unit_path=person.unit_path,
+                age=person.age(clock.localdate(item.detected_at)),
+                sex=person.sex,
+                detection_way=item.detection_way,
+                detected_at=item.detected_at,
+                reported_at=now,
+                sample_date=item.sample_date,
+                test_type=item.test_type,
+                result_ref=item.result_ref.strip()[:100],
+                ct_value=item.ct_value,
+                place_detected=item.place_detected.strip()[:300],
+                infectious_from=begin,
+                infectious_until=end,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        active[item.person_id] = number
+        out.numbers[item.key] = number
+    if not new_cases:
+        return out
+    # Every field was checked above (the number is new by construction, the unique index guards a race).
+    Case.objects.bulk_create(new_cases, batch_size=500)
+    out.created = [c.number for c in new_cases]
+    audit_record_many(actor=actor, action="create", objs=list(new_cases), afters=[snapshot(c) for c in new_cases])
+    day = clock.localdate(now).strftime("%d/%m/%Y")
+    reason = (
+        _("Ca F0 %(n)s được xác nhận ngày %(d)s.") % {"n": new_cases[0].number, "d": day}
+        if len(new_cases) == 1
+        else _("%(count)s ca F0 được xác nhận từ kết quả xét nghiệm ngày %(d)s.") % {"count": len(new_cases), "d": day}
     )
+    levels.propagate(
+        {pid: levels.State(0, c.pk, None, [pid], None) for c in new_cases if (pid := c.person_id) is not None},
+        cause=LevelCause.CASE_REPORTED,
+        reason=reason,
+        case=new_cases[0] if len(new_cases) == 1 else None,
+        case_of_root=True,
+    )
+    return out
 
 
 def _case_create(

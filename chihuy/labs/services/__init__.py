@@ -16,6 +16,7 @@ from chihuy.labs.services.results import (
     rapid_effects,
     result_record,
     sample_link_case,
+    samples_link_cases,
 )
 from chihuy.labs.services.samples import (
     follow_ups_answer,
@@ -41,6 +42,7 @@ __all__ = [
     "result_record",
     "sample_link_case",
     "sample_take",
+    "samples_link_cases",
     "shipment_create",
     "shipment_receive",
     "target_mark",

@@ -27,6 +27,7 @@ from chihuy.labs.enums import (
     SampleKind,
     SampleStatus,
     TargetReason,
+    TargetStatus,
     TestMethod,
 )
 from chihuy.labs.models import CampaignTarget, Sample, SampleMember
@@ -477,6 +478,42 @@ def follow_up_create(*, sample: Sample, person_id: int, unit_path: str, reason: 
 def sample_link_case(*, sample_id: int, case_number: str) -> None:
     """Remember the F0 a tube confirmed (written by `response` in the same transaction as the case)."""
     Sample.objects.filter(pk=sample_id).update(case_number=case_number[:30], updated_at=clock.now())
+
+
+def samples_link_cases(links: Sequence[tuple[int, int, str]]) -> None:
+    """For many (tube, person, F0 number) at once: each tube remembers its case, and each person's open
+    follow-ups (retests, confirmations, repeats) are answered by that tube — an F0 needs no more of them."""
+    if not links:
+        return
+    from chihuy.labs.services.samples import FOLLOW_UP_REASONS
+
+    now = clock.now()
+    qn = connection.ops.quote_name
+    table = qn(Sample._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {qn('case_number')} = %s, {qn('updated_at')} = %s WHERE id = %s",
+            [(number[:30], now, sample_id) for sample_id, _person, number in links],
+        )
+    tube_of_person = {person_id: sample_id for sample_id, person_id, _number in links}
+    people = list(tube_of_person)
+    open_targets: list[tuple[int, int]] = []
+    for start in range(0, len(people), _CHUNK):
+        open_targets += list(
+            CampaignTarget.objects.filter(
+                person_id__in=people[start : start + _CHUNK],
+                status=TargetStatus.PENDING,
+                reason__in=FOLLOW_UP_REASONS,
+            ).values_list("pk", "person_id")
+        )
+    if open_targets:
+        targets = qn(CampaignTarget._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {targets} SET {qn('status')} = %s, {qn('sample_id')} = %s, {qn('done_at')} = %s, "
+                f"{qn('updated_at')} = %s WHERE id = %s",
+                [(TargetStatus.SAMPLED, tube_of_person[pid], now, now, pk) for pk, pid in open_targets],
+            )
 
 
 @transaction.atomic
