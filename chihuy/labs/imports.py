@@ -77,7 +77,7 @@ class ResultImportReport:
         }
 
 
-def _row_input(number: int, values: dict[str, str]) -> ResultInput:
+def _row_input(number: int, values: dict[str, str], ct_rule: dict[str, Any]) -> ResultInput:
     code = code_or_none(values.get("ma_mau", ""))
     if code is None:
         raise ApplicationError.field("ma_mau", _("Mã mẫu trống hoặc không hợp lệ."))
@@ -95,7 +95,7 @@ def _row_input(number: int, values: dict[str, str]) -> ResultInput:
             raise ApplicationError.field("so_mau_gop", _("Số mẫu gộp “%(v)s” không hợp lệ.") % {"v": pool_raw[:10]})
         pool = int(pool_raw)
     ct_raw = {k[len(CT_PREFIX) :]: v for k, v in values.items() if k.startswith(CT_PREFIX) and v.strip()}
-    ct = parse_ct(ct_raw) if ct_raw else {}
+    ct = parse_ct(ct_raw, rule=ct_rule) if ct_raw else {}
     return ResultInput(
         code=code, result=result, ct_values=ct, pool_size=pool, note=values.get("ghi_chu", "")[:300], row=number
     )
@@ -146,7 +146,8 @@ def results_import(
 
     require_perm(actor, Perm.LAB_WORK)
     require_lab_member(actor, lab)
-    genes = {str(g).lower() for g in policies.ct_rule()["genes"]}
+    ct_rule = policies.ct_rule()
+    genes = {str(g).lower() for g in ct_rule["genes"]}
     # "CT-N", "Ct N", "CtN" and "ct_n" are one column (headers are folded, spaces made underscores).
     ct_aliases = {f"ct{sep}{g}": f"{CT_PREFIX}{g}" for g in genes for sep in ("", "-", "_", ".")}
     table = read_table(data, filename=filename, required=["ma_mau", "ket_qua"], aliases={**ALIASES, **ct_aliases})
@@ -163,7 +164,7 @@ def results_import(
     conflicting: set[str] = set()
     for row in table.rows:
         try:
-            item = _row_input(row.number, row.values)
+            item = _row_input(row.number, row.values, ct_rule)
         except ApplicationError as exc:
             detail = exc.details[0] if isinstance(exc.details, list) and exc.details else {}
             report.errors.append({"row": row.number, "field": detail.get("field", ""), "message": exc.message})

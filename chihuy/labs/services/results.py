@@ -30,10 +30,11 @@ from chihuy.labs.enums import (
     TargetStatus,
     TestMethod,
 )
-from chihuy.labs.models import CampaignTarget, Sample, SampleMember
+from chihuy.labs.models import Campaign, CampaignTarget, Sample, SampleMember
 from chihuy.labs.services._common import commune_recipients, lab_ids_of, lab_recipients, require_lab_member
 from chihuy.notify.services import BulkItem, message_enqueue_many
 from chihuy.places.enums import UnitLevel
+from chihuy.places.models import Unit
 
 _CHUNK = 1000
 
@@ -100,10 +101,12 @@ def parse_result(raw: str) -> str | None:
     return RESULT_WORDS.get(text) or RESULT_WORDS.get(fold(text)) or (text if text in Result.values else None)
 
 
-def parse_ct(raw: Mapping[str, Any], *, on: dt.date | None = None) -> dict[str, float]:
+def parse_ct(
+    raw: Mapping[str, Any], *, on: dt.date | None = None, rule: Mapping[str, Any] | None = None
+) -> dict[str, float]:
     """Ct per gene from {gene: text or number}; empty markers dropped; unknown genes and values out of the
-    policy's range raise with the field `ct.<gene>`."""
-    rule = policies.ct_rule(on)
+    policy's range raise with the field `ct.<gene>`. A file passes the rule it read once (`rule`)."""
+    rule = rule if rule is not None else policies.ct_rule(on)
     genes = {str(g).lower(): str(g) for g in rule["genes"]}
     low, high = float(rule["min"]), float(rule["max"])
     out: dict[str, float] = {}
@@ -248,17 +251,30 @@ def _update_each(samples: Sequence[Sample], names: Sequence[str]) -> None:
             cursor.executemany(sql, params[start : start + _CHUNK])
 
 
-def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
-    """What results mean inside labs: a positive or inconclusive pool → a single retest for each person in it;
-    an inconclusive single tube → a repeat; an individual positive → returned for `response`; the people (every
-    positive, negatives per policy) and the commune (positives, urgent) told through the outbox."""
-    ids = list(sample_ids)
-    samples: list[Sample] = []
+@dataclass
+class _Resulted:
+    """What the effects of a result need of its tube, read as plain values (no model instances for 100,000 rows)."""
+
+    pk: int
+    code: str
+    kind: str
+    test_method: str
+    result: str
+    collected_at: dt.datetime
+    ct_min: float | None
+    unit_path: str
+    campaign_id: int | None
+    campaign_kind: str | None
+    campaign_code: str
+    unit_name: str
+    commune_path: str
+
+
+def _resulted(ids: list[int]) -> list[_Resulted]:
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), _CHUNK):
-        samples += list(
-            Sample.objects.filter(pk__in=ids[start : start + _CHUNK])
-            .select_related("unit", "campaign")
-            .only(
+        rows += list(
+            Sample.objects.filter(pk__in=ids[start : start + _CHUNK]).values_list(
                 "pk",
                 "code",
                 "kind",
@@ -268,13 +284,42 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
                 "ct_min",
                 "unit_path",
                 "campaign_id",
-                "campaign__kind",
-                "campaign__code",
-                "unit__path",
-                "unit__level",
-                "unit__name",
+                "unit_id",
             )
         )
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r[9] for r in rows}).only("pk", "name", "path", "level")}
+    campaigns: dict[int, tuple[str, str]] = {
+        pk: (kind, code)
+        for pk, kind, code in Campaign.objects.filter(pk__in={r[8] for r in rows if r[8]}).values_list(
+            "pk", "kind", "code"
+        )
+    }
+    return [
+        _Resulted(
+            pk=pk,
+            code=code,
+            kind=kind,
+            test_method=method,
+            result=result,
+            collected_at=collected_at,
+            ct_min=ct_min,
+            unit_path=unit_path,
+            campaign_id=campaign_id,
+            campaign_kind=campaigns[campaign_id][0] if campaign_id else None,
+            campaign_code=campaigns[campaign_id][1] if campaign_id else "",
+            unit_name=units[unit_id].name,
+            commune_path=units[unit_id].commune_path,
+        )
+        for pk, code, kind, method, result, collected_at, ct_min, unit_path, campaign_id, unit_id in rows
+    ]
+
+
+def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
+    """What results mean inside labs: a positive or inconclusive pool → a single retest for each person in it;
+    an inconclusive single tube → a repeat; an individual positive → returned for `response`; the people (every
+    positive, negatives per policy) and the commune (positives, urgent) told through the outbox."""
+    ids = list(sample_ids)
+    samples = _resulted(ids)
     members: dict[int, list[tuple[int, str, str]]] = {}
     for start in range(0, len(ids), _CHUNK):
         rows = SampleMember.objects.filter(sample_id__in=ids[start : start + _CHUNK]).values_list(
@@ -285,7 +330,7 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
     now = clock.now()
     follow_ups: list[CampaignTarget] = []
     person_items: dict[str, list[BulkItem]] = {"plain": [], "urgent": []}
-    commune_items: list[tuple[Sample, str]] = []
+    commune_items: list[tuple[_Resulted, str]] = []
     tell_negatives = policies.notify_negatives()
     for sample in samples:
         people = members.get(sample.pk, [])
@@ -314,7 +359,7 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
                     test_method=sample.test_method,
                     collected_at=sample.collected_at,
                     ct_min=sample.ct_min,
-                    campaign_kind=sample.campaign.kind if sample.campaign is not None else None,
+                    campaign_kind=sample.campaign_kind,
                     unit_path=path,
                 )
             )
@@ -345,7 +390,7 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
                 _("gộp %(r)s") % {"r": Result(sample.result).label} if pooled else Result(sample.result).label
             ).upper(),
             "advice": advice,
-            "unit": sample.unit.name,
+            "unit": sample.unit_name,
         }
         addresses = [("sms", phone) for _pid, _path, phone in people if phone]
         if addresses:
@@ -375,7 +420,7 @@ def result_effects(effects: Effects, sample_ids: Sequence[int]) -> Effects:
     return effects
 
 
-def _tell_communes(items: Iterable[tuple[Sample, str]]) -> int:
+def _tell_communes(items: Iterable[tuple[_Resulted, str]]) -> int:
     items = list(items)
     if not items:
         return 0
@@ -387,9 +432,7 @@ def _tell_communes(items: Iterable[tuple[Sample, str]]) -> int:
     )
     for sample_id, path, level in member_units:
         homes.setdefault(sample_id, set()).add(path.rsplit("/", 2)[0] + "/" if level == UnitLevel.VILLAGE else path)
-    targets = [
-        (s, action, path) for s, action in items for path in sorted({s.unit.commune_path} | homes.get(s.pk, set()))
-    ]
+    targets = [(s, action, path) for s, action in items for path in sorted({s.commune_path} | homes.get(s.pk, set()))]
     users = commune_recipients(path for _s, _a, path in targets)
     bulk = [
         BulkItem(
@@ -398,9 +441,9 @@ def _tell_communes(items: Iterable[tuple[Sample, str]]) -> int:
                 "kind": SampleKind(s.kind).label,
                 "method": TestMethod(s.test_method).label,
                 "collected": clock.local(s.collected_at).strftime("%d/%m/%Y"),
-                "campaign": s.campaign.code if s.campaign is not None else "",
+                "campaign": s.campaign_code,
                 "ct": s.ct_min,
-                "unit": s.unit.name,
+                "unit": s.unit_name,
                 "action": action,
             },
             users=users.get(path, []),
