@@ -415,3 +415,20 @@ def can_work_in_lab(actor: Any, lab: Lab) -> bool:
     return lab.pk in lab_ids_of(actor) or (
         has_perm(actor, Perm.LAB_MANAGE) and lab.unit_path.startswith(actor.unit_path or "\x00")
     )
+
+
+def negative_tests(*, person_ids: list[int], since: dt.datetime) -> dict[int, list[tuple[dt.datetime, str]]]:
+    """Each person's negative tests collected since `since` (collection time, method), oldest first: what a
+    quarantine's release rule counts (issue 6 reads it through `response`). A negative pool counts for each of its
+    people. Unscoped: for rules applied to people a stay already identifies, never for display."""
+    found: dict[int, list[tuple[dt.datetime, str]]] = {}
+    rows = (
+        SampleMember.objects.filter(
+            person_id__in=person_ids, sample__result=Result.NEGATIVE, sample__collected_at__gte=since
+        )
+        .order_by("sample__collected_at")
+        .values_list("person_id", "sample__collected_at", "sample__test_method")
+    )
+    for person_id, collected_at, method in rows:
+        found.setdefault(person_id, []).append((collected_at, method))
+    return found

@@ -125,3 +125,26 @@ def test_sample_numbers_count_a_window(officer, technician, make_user, scene, re
     narrowed = selectors.sample_numbers(actor=province, within=MUONG_SO, start=start, end=end)
     assert (narrowed.taken_pcr, narrowed.taken_rapid, narrowed.pending) == (2, 0, 2)
     assert Campaign.objects.count() == 2
+
+
+def test_negative_tests_since_count_pools_for_each_person(officer, technician, lab, residents, ship_and_receive):
+    """What a quarantine's release rule will count (issue 6): negatives since a day, a pool counting for each."""
+    from chihuy.labs.selectors import negative_tests
+    from chihuy.response import labs as response
+    from tests.labs.conftest import at
+
+    services.sample_take(
+        actor=officer, code="NG-001", person_ids=[residents[0].pk, residents[1].pk], collected_at=at(9)
+    )
+    services.sample_take(actor=officer, code="NG-002", person_ids=[residents[0].pk])
+    services.sample_take(actor=officer, code="NG-003", person_ids=[residents[2].pk])
+    ship_and_receive(["NG-001", "NG-002", "NG-003"])
+    for code, result in [("NG-001", "negative"), ("NG-002", "negative"), ("NG-003", "positive")]:
+        response.result_record(actor=technician, sample=Sample.objects.get(code=code), result=result)
+
+    found = negative_tests(person_ids=[residents[0].pk, residents[1].pk, residents[2].pk], since=at(9, 8))
+    assert {pid: [t for t, _m in rows] for pid, rows in found.items()} == {
+        residents[0].pk: [at(9), NOW],
+        residents[1].pk: [at(9)],
+    }
+    assert negative_tests(person_ids=[residents[0].pk], since=at(9, 10)) == {residents[0].pk: [(NOW, "rt_pcr")]}
