@@ -61,9 +61,11 @@ class ResultImportReport:
     cases: list[str] = field(default_factory=list)
     not_confirmed: list[dict[str, Any]] = field(default_factory=list)
     file_sha256: str = ""
+    columns: list[str] = field(default_factory=list)  # the file's columns in order (jsonb does not keep key order)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "columns": self.columns,
             "rows": self.rows,
             "applied": self.applied,
             "unchanged": self.unchanged,
@@ -151,7 +153,9 @@ def results_import(
     # "CT-N", "Ct N", "CtN" and "ct_n" are one column (headers are folded, spaces made underscores).
     ct_aliases = {f"ct{sep}{g}": f"{CT_PREFIX}{g}" for g in genes for sep in ("", "-", "_", ".")}
     table = read_table(data, filename=filename, required=["ma_mau", "ket_qua"], aliases={**ALIASES, **ct_aliases})
-    report = ResultImportReport(rows=len(table.rows), file_sha256=hashlib.sha256(data).hexdigest())
+    report = ResultImportReport(
+        rows=len(table.rows), file_sha256=hashlib.sha256(data).hexdigest(), columns=[h for h in table.headers if h]
+    )
     known = {f"{CT_PREFIX}{g}" for g in genes}
     unknown = [h for h in table.headers if h[:3] in ("ct_", "ct-", "ct.") and h not in known]
     if unknown:

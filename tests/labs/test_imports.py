@@ -42,7 +42,7 @@ def tubes(officer: Any, residents: list[Any], ship_and_receive: Callable[..., An
 
 
 def results() -> dict[str, tuple[str, str]]:
-    return dict((c, (s, r)) for c, s, r in Sample.objects.values_list("code", "status", "result"))
+    return dict((c, (s, r)) for c, s, r in Sample.objects.order_by("code").values_list("code", "status", "result"))
 
 
 def run(technician: Any, lab: Any, data: bytes, filename: str = "kq.csv") -> Any:

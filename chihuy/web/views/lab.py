@@ -421,7 +421,7 @@ def lab_job_errors_xlsx(request: HttpRequest, lab_id: int, job_id: int) -> HttpR
     originals: dict[int, dict[str, str]] = {}
     for error in report.get("errors", []):
         originals.setdefault(int(error["row"]), error.get("values") or {})
-    headers: list[str] = []
+    headers: list[str] = list(report.get("columns") or [])  # the file's order (jsonb keeps no key order)
     for values in originals.values():
         headers += [h for h in values if h and h not in headers]
     rows = [
