@@ -288,6 +288,11 @@ def shipment_get(*, actor: Any, shipment_id: int) -> Shipment:
     return shipment
 
 
+def shipment_tubes(shipment: Shipment) -> dict[str, str]:
+    """The codes in a box as sent, with each tube's status (for the lab's scanning screen)."""
+    return dict(Sample.objects.filter(shipment=shipment).values_list("code", "status"))
+
+
 def shipment_get_by_code(*, actor: Any, code: str) -> Shipment:
     require_perm(actor, Perm.SAMPLE_VIEW)
     shipment = shipment_visible_qs(actor).filter(code=code.strip().upper()).select_related("lab", "unit").first()

@@ -30,7 +30,6 @@ from chihuy.labs.imports import ResultImportReport
 from chihuy.labs.imports import results_import as labs_results_import
 from chihuy.labs.models import Campaign, Lab, Sample
 from chihuy.labs.selectors import rapid_positive_within
-from chihuy.labs.services._common import require_lab_member
 from chihuy.people.models import Person
 from chihuy.places.models import Unit
 
@@ -194,7 +193,7 @@ def results_import_start(*, actor: Any, lab: Lab, data: bytes, filename: str) ->
     from chihuy.response.tasks import results_import_task
 
     require_perm(actor, Perm.LAB_WORK)
-    require_lab_member(actor, lab)
+    lab_services.require_lab_member(actor, lab)
     check_upload(data, filename=filename)
     job = job_create(
         kind=JOB_KIND,

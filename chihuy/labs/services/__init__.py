@@ -1,5 +1,6 @@
 """Writes of the labs domain (re-exported: callers import from `chihuy.labs.services`)."""
 
+from chihuy.labs.services._common import require_lab_member
 from chihuy.labs.services.campaigns import (
     campaign_add_people,
     campaign_create,
@@ -39,6 +40,7 @@ __all__ = [
     "overdue_alert",
     "rapid_effects",
     "rapid_test_take",
+    "require_lab_member",
     "result_record",
     "sample_link_case",
     "sample_take",

@@ -146,13 +146,8 @@ def _normal(raw: str) -> str:
     return "".join(str(raw or "").split()).upper()
 
 
-def _declared(shipment: Shipment) -> dict[str, str]:
-    """The codes in the box as sent, with each tube's status (a read of this screen's own)."""
-    return dict(Sample.objects.filter(shipment=shipment).values_list("code", "status"))
-
-
 def _scan_state(shipment: Shipment, codes: list[str], notice: str = "", notice_css: str = "") -> dict[str, Any]:
-    declared = _declared(shipment)
+    declared = selectors.shipment_tubes(shipment)
     rows = [{"code": c, "expected": c in declared} for c in codes]
     matched = sum(1 for r in rows if r["expected"])
     return {
@@ -210,7 +205,7 @@ def lab_receive_scan(request: HttpRequest, lab_id: int, shipment_id: int) -> Htt
             continue
         codes.append(code)
         added += 1
-    declared = _declared(shipment)
+    declared = selectors.shipment_tubes(shipment)
     notice, css = "", ""
     if repeated:
         notice, css = _("Đã quét rồi, bỏ qua: %(c)s.") % {"c": ", ".join(repeated[:10])}, "warning"
