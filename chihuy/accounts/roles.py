@@ -50,6 +50,11 @@ class Perm(models.TextChoices):
     SAMPLE_TAKE = "sample.take", _("Lấy mẫu, test nhanh, gửi mẫu")
     LAB_WORK = "lab.work", _("Nhận mẫu, nhập và tải kết quả xét nghiệm")
     LAB_MANAGE = "lab.manage", _("Quản lý phòng xét nghiệm (công suất, kỹ thuật viên)")
+    ISOLATION_VIEW = "isolation.view", _("Xem khu cách ly, cơ sở điều trị, người cách ly, công suất giường")
+    FACILITY_MANAGE = "facility.manage", _("Khai báo khu cách ly, cơ sở điều trị, khu, phòng, giường")
+    STAY_WORK = "stay.work", _("Tiếp nhận, xếp giường, chuyển giường, kết thúc cách ly")
+    HOME_ISOLATION = "home.isolation", _("Quản lý hộ cách ly tại nhà, ghi nhận khai báo sức khỏe")
+    TREATMENT_RECORD = "treatment.record", _("Ghi diễn biến điều trị, chuyển tầng, ra viện")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
@@ -59,6 +64,9 @@ _CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_IMPORT, Perm.CONTACT_C
 _CASE_WORK |= {Perm.CLUSTER_CHANGE, Perm.NOTICE_DRAFT}
 # Testing: the commune's health staff plan campaigns and take samples; labs receive and report results.
 _SAMPLING = {Perm.SAMPLE_VIEW, Perm.CAMPAIGN_MANAGE, Perm.SAMPLE_TAKE}
+# Isolation: health officers run all of it; facility managers their facilities; others follow the figures.
+_ISOLATION = {Perm.ISOLATION_VIEW, Perm.FACILITY_MANAGE, Perm.STAY_WORK, Perm.HOME_ISOLATION, Perm.TREATMENT_RECORD}
+_FACILITY_WORK = {Perm.ISOLATION_VIEW, Perm.FACILITY_MANAGE, Perm.STAY_WORK, Perm.TREATMENT_RECORD}
 # The command centre: everyone on it sees its board and takes calls; duty officers work tickets and report on tasks;
 # commanders also run the roster, issue directives and broadcast down the tree.
 _CENTRE_STAFF = {Perm.CENTRE_VIEW, Perm.TICKET_INTAKE, Perm.TASK_REPORT}
@@ -76,8 +84,9 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.NOTICE_APPROVE,
         *_CENTRE_LEAD,
         Perm.SAMPLE_VIEW,
+        Perm.ISOLATION_VIEW,
     },
-    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY},
+    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY, Perm.ISOLATION_VIEW},
     Role.HEALTH_OFFICER: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -86,14 +95,22 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_CASE_WORK,
         *_CENTRE_STAFF,
         *_SAMPLING,
+        *_ISOLATION,
     },
-    Role.TRACER: {*_PERSON_WRITERS, Perm.CASE_VIEW, Perm.CONTACT_CHANGE, Perm.TRACE_WORK, Perm.CENTRE_VIEW},
+    Role.TRACER: {
+        *_PERSON_WRITERS,
+        Perm.CASE_VIEW,
+        Perm.CONTACT_CHANGE,
+        Perm.TRACE_WORK,
+        Perm.CENTRE_VIEW,
+        Perm.ISOLATION_VIEW,
+    },
     # A lab sees the tubes sent to it (and their people, through them), not the registry.
     Role.LAB_TECHNICIAN: {Perm.SAMPLE_VIEW, Perm.LAB_WORK},
-    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF},
+    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF, *_FACILITY_WORK},
     Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
     Role.VACCINATOR: {*_PERSON_WRITERS},
-    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW, Perm.SAMPLE_VIEW},
+    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW, Perm.SAMPLE_VIEW, Perm.ISOLATION_VIEW},
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -109,6 +126,7 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_SAMPLING,
         Perm.LAB_WORK,
         Perm.LAB_MANAGE,
+        *_ISOLATION,
     },
 }
 

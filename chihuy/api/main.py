@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from chihuy.accounts.api import router as accounts_router
 from chihuy.api.audit import router as audit_router
 from chihuy.api.auth import AUTH
+from chihuy.api.isolation import router as isolation_router
 from chihuy.api.jobs import router as jobs_router
 from chihuy.api.labs import router as labs_router
 from chihuy.api.tickets import router as tickets_router
@@ -84,3 +85,4 @@ api.add_router("/command", command_router)
 api.add_router("/command/tickets", tickets_router)
 api.add_router("/notify", notify_router)
 api.add_router("/labs", labs_router)
+api.add_router("/isolation", isolation_router)

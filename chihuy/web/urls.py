@@ -1,6 +1,22 @@
 from django.urls import path
 
-from chihuy.web.views import audit, case_import, cases, clusters, contacts, fives, home, people, tracing, units, users
+from chihuy.web.views import (
+    audit,
+    case_import,
+    cases,
+    clusters,
+    contacts,
+    fives,
+    home,
+    isolation_facilities,
+    isolation_homes,
+    isolation_stays,
+    isolation_treatment,
+    people,
+    tracing,
+    units,
+    users,
+)
 from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import command as command_views
 from chihuy.web.views import lab as lab_views
@@ -165,4 +181,9 @@ urlpatterns = [
     ),
     path("xet-nghiem/thoi-gian/", lab_views.turnaround, name="turnaround"),
     path("xet-nghiem/thoi-gian/qua-han.xlsx", lab_views.turnaround_overdue_xlsx, name="turnaround_export"),
+    # Quarantine and treatment (issue 6): each module owns its patterns.
+    *isolation_facilities.urlpatterns,
+    *isolation_stays.urlpatterns,
+    *isolation_homes.urlpatterns,
+    *isolation_treatment.urlpatterns,
 ]

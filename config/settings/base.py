@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "chihuy.cases",
     "chihuy.command",
     "chihuy.labs",
+    "chihuy.isolation",
     "chihuy.response",
     "chihuy.reports",
     "chihuy.web",

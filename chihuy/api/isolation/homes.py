@@ -1,0 +1,5 @@
+"""Isolation API — homes (issue 6)."""
+
+from ninja import Router
+
+router = Router(tags=["isolation"])

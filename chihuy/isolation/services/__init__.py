@@ -1,0 +1,1 @@
+"""Writes of the isolation domain, one module per concern (see the contract in each module's docstring)."""

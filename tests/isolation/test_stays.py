@@ -1,0 +1,135 @@
+"""The core of a stay: admission with its clock from the rule in force, the database holding one stay per bed and
+per person, cohort rules on admission, clock restarts with their reason, the end freeing the bed, capacity kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from chihuy.core.errors import ApplicationError
+from chihuy.isolation import selectors
+from chihuy.isolation.enums import Cohort, RoomState, StayEventKind, StayKind, StayStatus
+from chihuy.isolation.models import Facility, Stay, StayTest
+from chihuy.isolation.services.stays import Admission, clocks_restart, stay_end, stays_admit
+from tests.isolation.fixtures import free_beds, zone_of
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+def test_admission_takes_the_5599_clock_and_its_test_days(quarantine: Facility, admit_f1: Any, make_person: Any):
+    person = make_person(full_name="Lò Văn An", sex="M", birth_year=1990)
+    (stay,) = admit_f1(quarantine, "101", [person], D(2021, 11, 9))
+    assert stay.status == StayStatus.ACTIVE
+    assert stay.clock_start_on == D(2021, 11, 10)
+    assert stay.release_on == D(2021, 11, 24)
+    assert stay.test_days == [1, 7, 14]
+    assert stay.monitoring_days == 14
+    assert "5599" in stay.rule_source
+    tests = list(StayTest.objects.filter(stay=stay).values_list("day", "due_on"))
+    assert tests == [(1, D(2021, 11, 10)), (7, D(2021, 11, 16)), (14, D(2021, 11, 23))]
+    quarantine.refresh_from_db()
+    assert (quarantine.beds_total, quarantine.beds_occupied, quarantine.beds_free) == (22, 1, 21)
+
+
+def test_fully_vaccinated_under_10696_get_seven_days(
+    quarantine: Facility, admit_f1: Any, make_person: Any, pinned_clock: Any, manager: Any
+):
+    pinned_clock.move_to(dt.datetime(2021, 12, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    person = make_person(full_name="Tao Thị Bình", sex="F", birth_year=1992)
+    bed = free_beds(quarantine, "102")[0]
+    (stay,) = stays_admit(
+        actor=manager,
+        kind=StayKind.FACILITY,
+        facility=quarantine,
+        admissions=[
+            Admission(person=person, cohort=Cohort.F1, cohort_on=D(2021, 12, 19), bed=bed, fully_vaccinated=True)
+        ],
+    )
+    assert (stay.release_on, stay.test_days, stay.monitoring_days) == (D(2021, 12, 27), [1, 7], 7)
+    assert "10696" in stay.rule_source
+
+
+def test_a_bed_and_a_person_are_held_once(quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any):
+    a, b = make_person(full_name="Lò Văn An", sex="M"), make_person(full_name="Lò Văn Cường", sex="M")
+    (first,) = admit_f1(quarantine, "101", [a], D(2021, 11, 9))
+    with pytest.raises(ApplicationError) as exc:
+        stays_admit(
+            actor=manager,
+            kind=StayKind.FACILITY,
+            facility=quarantine,
+            admissions=[Admission(person=b, cohort=Cohort.F1, cohort_on=D(2021, 11, 9), bed=first.bed)],
+        )
+    assert exc.value.details[0]["field"] == "admissions[0].bed"
+    with pytest.raises(ApplicationError) as exc:
+        admit_f1(quarantine, "102", [a], D(2021, 11, 9))
+    assert exc.value.details[0]["field"] == "admissions[0].person"
+    assert Stay.objects.count() == 1
+
+
+def test_f0_never_placed_with_f1_without_a_reason(quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any):
+    admit_f1(quarantine, "101", [make_person(full_name="Lò Văn An", sex="M")], D(2021, 11, 9))
+    bed = free_beds(quarantine, "101")[0]
+    f0 = make_person(full_name="Lò Văn Dũng", sex="M")
+    with pytest.raises(ApplicationError) as exc:
+        stays_admit(
+            actor=manager,
+            kind=StayKind.FACILITY,
+            facility=quarantine,
+            admissions=[Admission(person=f0, cohort=Cohort.F0, cohort_on=D(2021, 11, 10), bed=bed)],
+        )
+    assert "Ghi lý do" in exc.value.details[0]["message"]
+    (stay,) = stays_admit(
+        actor=manager,
+        kind=StayKind.FACILITY,
+        facility=quarantine,
+        admissions=[
+            Admission(
+                person=f0, cohort=Cohort.F0, cohort_on=D(2021, 11, 10), bed=bed, flag_reason="Chờ xe chuyển tầng 1"
+            )
+        ],
+    )
+    assert stay.flagged and "Chờ xe chuyển tầng 1" in stay.flag_reason
+    assert stay.events.get().flagged
+
+
+def test_clock_restart_keeps_the_reason_and_replaces_test_days(
+    quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any
+):
+    people = [make_person(full_name=f"Người {i}", sex="M") for i in range(3)]
+    stays = admit_f1(quarantine, "103", people, D(2021, 11, 9))
+    changed = clocks_restart(actor=manager, stays=stays, start_on=D(2021, 11, 13), reason="Cùng phòng có F0")
+    assert len(changed) == 3
+    stay = Stay.objects.get(pk=stays[0].pk)
+    assert (stay.clock_start_on, stay.release_on) == (D(2021, 11, 13), D(2021, 11, 27))
+    assert list(stay.tests.values_list("due_on", flat=True)) == [D(2021, 11, 13), D(2021, 11, 19), D(2021, 11, 26)]
+    assert stay.events.filter(kind=StayEventKind.CLOCK_RESTARTED, reason="Cùng phòng có F0").count() == 1
+
+
+def test_ending_the_last_stay_sends_the_room_to_cleaning(
+    quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any
+):
+    (stay,) = admit_f1(quarantine, "104", [make_person(full_name="Lò Văn An", sex="M")], D(2021, 11, 9))
+    tiles = {t.room.code: t for t in selectors.zone_map(actor=manager, zone=zone_of(quarantine))}
+    assert (tiles["104"].state, tiles["104"].day, tiles["101"].state) == (RoomState.F1, 1, RoomState.EMPTY)
+    stay_end(actor=manager, stay=stay, status=StayStatus.CANCELLED, reason="Nhập nhầm người")
+    tiles = {t.room.code: t for t in selectors.zone_map(actor=manager, zone=zone_of(quarantine))}
+    assert tiles["104"].state == RoomState.CLEANING
+    quarantine.refresh_from_db()
+    assert (quarantine.beds_occupied, quarantine.beds_cleaning, quarantine.beds_free) == (0, 4, 18)
+    assert selectors.capacity_recount(facility_ids=[quarantine.pk])[quarantine.pk] == (22, 0, 0, 4)
+
+
+def test_capacity_overview_groups_by_tier_and_district(
+    quarantine: Facility, treatment_facilities: Any, admit_f1: Any, make_person: Any, admin_user: Any
+):
+    admit_f1(quarantine, "101", [make_person(full_name="Lò Văn An", sex="M")], D(2021, 11, 9))
+    overview = selectors.capacity_overview(actor=admin_user)
+    assert [r.key for r in overview.by_tier] == ["quarantine", "tier1", "tier2"]
+    assert [(r.total, r.occupied, r.free) for r in overview.by_tier] == [(22, 1, 21), (16, 0, 16), (6, 0, 6)]
+    assert overview.total.total == 44 and overview.total.free == 43
+    assert [r.label for r in overview.by_district] == ["Huyện Tam Đường"]
+    assert overview.total.figures_at is not None
