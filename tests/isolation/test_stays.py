@@ -133,3 +133,36 @@ def test_capacity_overview_groups_by_tier_and_district(
     assert overview.total.total == 44 and overview.total.free == 43
     assert [r.label for r in overview.by_district] == ["Huyện Tam Đường"]
     assert overview.total.figures_at is not None
+
+
+def test_admission_closes_the_f1_isolated_step_of_tracing(
+    quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any, make_user: Any
+):
+    from chihuy.accounts.roles import Role
+    from chihuy.cases import services as case_services
+    from chihuy.cases.enums import DetectionWay, TraceStatus
+    from chihuy.cases.models import Case, Classification
+    from chihuy.response.isolation import stays_admitted
+    from tests.conftest import BAN_GIANG
+    from tests.labs.fixtures import at
+
+    officer = make_user(Role.HEALTH_OFFICER, BAN_GIANG)
+    f0 = make_person(full_name="Lò Văn Dũng", sex="M")
+    f1 = make_person(full_name="Lò Thị Én", sex="F")
+    case = case_services.case_report(
+        actor=officer, person=f0, detection_way=DetectionWay.COMMUNITY, detected_at=at(9), sample_date=D(2021, 11, 9)
+    )
+    case_services.contact_add(
+        actor=officer,
+        source_person=f0,
+        contact_person=f1,
+        setting="household",
+        exposure_at=at(8),
+        physical_contact=True,
+    )
+    stays = admit_f1(quarantine, "101", [f1], D(2021, 11, 8))
+    assert stays_admitted(actor=manager, stays=stays) == 1
+    item = Classification.objects.get(person=f1)
+    assert item.trace_status == TraceStatus.QUARANTINED and item.isolated_at is not None
+    assert Case.objects.get(pk=case.pk).f1_isolated_at is not None
+    assert stays_admitted(actor=manager, stays=stays) == 0

@@ -12,7 +12,13 @@ from chihuy.cases.services.cases import (
 )
 from chihuy.cases.services.clusters import cluster_add_cases, cluster_close_stale, cluster_create
 from chihuy.cases.services.contacts import contact_add, contact_deactivate, contacts_import, person_match
-from chihuy.cases.services.tracing import itinerary_add, notice_draft, notice_transition, trace_attempt_record
+from chihuy.cases.services.tracing import (
+    classifications_mark_isolated,
+    itinerary_add,
+    notice_draft,
+    notice_transition,
+    trace_attempt_record,
+)
 
 __all__ = [
     "Confirmation",
@@ -22,6 +28,7 @@ __all__ = [
     "case_set_sources",
     "case_transition",
     "case_update",
+    "classifications_mark_isolated",
     "cluster_add_cases",
     "cluster_close_stale",
     "cluster_create",

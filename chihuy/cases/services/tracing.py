@@ -168,3 +168,45 @@ def notice_transition(*, actor: Any, notice: ExposureNotice, to: str, reason: st
         actor=actor, action="update", obj=notice, before=before, after={"status": to}, details={"reason": reason}
     )
     return notice
+
+
+@transaction.atomic
+def classifications_mark_isolated(
+    *, actor: Any, person_ids: list[int], outcome: str, note: str, at: dt.datetime | None = None
+) -> int:
+    """People under tracing were admitted to quarantine (facility or home): their queue items take the outcome
+    and the time, which closes the 5S step "F1 isolated" of their F0. Called by `response` after an admission
+    the isolation services authorised (the admitting manager need not be a tracer); one attempt row each."""
+    if outcome not in ISOLATED_STATUSES:
+        raise ApplicationError.field("outcome", _("Kết quả phải là đã cách ly."))
+    now = at or clock.now()
+    items = list(
+        Classification.objects.select_for_update()
+        .filter(person_id__in=person_ids, level__gte=1)
+        .exclude(trace_status__in=list(ISOLATED_STATUSES), isolated_at__isnull=False)
+        .order_by("pk")
+    )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    TraceAttempt.objects.bulk_create(
+        [TraceAttempt(classification=c, at=now, outcome=outcome, note=note[:500], actor=user) for c in items]
+    )
+    roots: set[int] = set()
+    for item in items:
+        before = {"trace_status": item.trace_status}
+        item.trace_status = outcome
+        item.traced_at = item.traced_at or now
+        item.isolated_at = item.isolated_at or now
+        item.save(update_fields=["trace_status", "traced_at", "isolated_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=item,
+            before=before,
+            after={"trace_status": outcome},
+            details={"note": note},
+        )
+        if item.root_case_id:
+            roots.add(item.root_case_id)
+    if roots:
+        fives_refresh(roots)
+    return len(items)
