@@ -1,0 +1,293 @@
+"""5S orchestration of treatment: an F0 admitted to a treatment facility (their active case found, any quarantine
+or home stay they still hold ended POSITIVE, the case's treatment place and time set — the 5S step "F0 in
+treatment"), and the end of a treatment (discharge by the policy's criteria with the lab's negatives, death,
+transfer out of the province) moving the case.
+
+The case's own writes (`cases.services.case_update` / `case_transition`) need the right to report cases in the
+case's area: a treatment officer who holds it (a health officer) moves the case in the same transaction; one who
+does not (a facility manager) still admits or discharges, and the outcome says the case is left for the
+epidemiology team (`case_updated` False, with the reason)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chihuy.accounts.access import has_perm, in_jurisdiction, require_perm
+from chihuy.accounts.roles import Perm
+from chihuy.cases import services as case_services
+from chihuy.cases.enums import CaseStatus
+from chihuy.cases.models import Case
+from chihuy.cases.selectors import person_standing
+from chihuy.core import clock
+from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.policies import policy_row
+from chihuy.isolation import policies
+from chihuy.isolation.enums import HOLDING_STATUSES, Cohort, OxygenMode, StayKind, StayStatus
+from chihuy.isolation.models import Bed, Facility, Monitoring, Stay, TreatmentRecord
+from chihuy.isolation.services import treatment as services
+from chihuy.isolation.services.stays import Admission, stay_end, stays_admit
+from chihuy.labs.selectors import negative_tests
+from chihuy.people.models import Person
+
+OUTCOMES: dict[str, str] = {
+    "recovered": CaseStatus.RECOVERED,
+    "died": CaseStatus.DIED,
+    "transferred_out": "",  # the case stays active: treated elsewhere
+}
+
+
+@dataclass
+class Admitted:
+    stay: Stay
+    case_number: str
+    ended: list[Stay] = field(default_factory=list)  # quarantine/home stays ended POSITIVE
+    case_updated: bool = False
+    case_note: str = ""
+
+
+@dataclass
+class Discharged:
+    stay: Stay
+    monitoring: Monitoring | None
+    case_updated: bool = False
+    case_note: str = ""
+
+
+@dataclass
+class Criterion:
+    key: str
+    label: str
+    met: bool
+    detail: str = ""
+
+
+@dataclass
+class DischargeStatus:
+    """Whether a treated F0 may leave as recovered today, by the rule in force, and why (or why not)."""
+
+    day: int  # completed days of treatment
+    start_on: dt.date
+    rule: dict[str, Any]
+    by_test: list[Criterion]
+    by_time: list[Criterion]
+    source: str = ""
+
+    @property
+    def met(self) -> bool:
+        return all(c.met for c in self.by_test) or all(c.met for c in self.by_time)
+
+    @property
+    def missing(self) -> str:
+        """What is missing on each path, for the error and the form."""
+        test_gap = "; ".join(c.label for c in self.by_test if not c.met)
+        time_gap = "; ".join(c.label for c in self.by_time if not c.met)
+        return _("%(a)s (hoặc, không cần xét nghiệm: %(b)s)") % {"a": test_gap, "b": time_gap}
+
+
+def _case_writable(actor: Any, case: Case) -> tuple[bool, str]:
+    if not has_perm(actor, Perm.CASE_REPORT):
+        return False, _("Tài khoản không có quyền cập nhật ca bệnh: đề nghị cán bộ dịch tễ cập nhật ca %(n)s.") % {
+            "n": case.number
+        }
+    if not in_jurisdiction(actor, case.unit_path):
+        return False, _("Ca %(n)s thuộc địa bàn khác: đề nghị nơi quản lý ca cập nhật.") % {"n": case.number}
+    return True, ""
+
+
+def _active_case(person: Person) -> Case:
+    number = person_standing([person.pk])[person.pk].active_case_number
+    if not number:
+        raise ApplicationError.field(
+            "person", _("%(n)s không có ca F0 đang hoạt động: chỉ tiếp nhận điều trị F0.") % {"n": person.full_name}
+        )
+    return Case.objects.get(number=number)
+
+
+def case_for_stay(stay: Stay) -> Case | None:
+    if stay.case_number:
+        found = Case.objects.filter(number=stay.case_number).first()
+        if found is not None:
+            return found
+    return Case.objects.filter(person_id=stay.person_id, status=CaseStatus.ACTIVE).first()
+
+
+@transaction.atomic
+def treatment_admit(
+    *,
+    actor: Any,
+    person: Person,
+    facility: Facility,
+    bed: Bed | None,
+    clinical_state: str,
+    oxygen_mode: str = OxygenMode.NONE,
+    spo2: int | None = None,
+    note: str = "",
+) -> Admitted:
+    """Admit an F0 (a person with an active case) to a treatment facility bed. A quarantine or home stay they
+    still hold ends POSITIVE first; the first day's clinical record is written; the case gets the facility as
+    its treatment place (and the time: the 5S step "F0 in treatment") when the actor may update it."""
+    require_perm(actor, Perm.TREATMENT_RECORD)
+    case = _active_case(person)
+    if clinical_state not in services.CLINICAL_STATES:
+        raise ApplicationError.field("clinical_state", _("Tình trạng lâm sàng không hợp lệ."))
+    ended: list[Stay] = []
+    for held in Stay.objects.filter(person=person, status__in=HOLDING_STATUSES).order_by("pk"):
+        if held.kind == StayKind.TREATMENT:
+            raise ApplicationError.field(
+                "person",
+                _("%(n)s đang điều trị tại %(f)s: dùng chức năng chuyển tầng/cơ sở.")
+                % {"n": person.full_name, "f": held.facility.name if held.facility else ""},
+                ErrorCode.CONFLICT,
+            )
+        status = StayStatus.POSITIVE if held.status == StayStatus.ACTIVE else StayStatus.CANCELLED
+        ended.append(
+            stay_end(
+                actor=actor,
+                stay=held,
+                status=status,
+                reason=_("Dương tính (ca %(n)s): chuyển điều trị F0.") % {"n": case.number},
+                perm=Perm.TREATMENT_RECORD,
+            )
+        )
+    cohort_on = case.sample_date or clock.localdate(case.detected_at)
+    (stay,) = stays_admit(
+        actor=actor,
+        kind=StayKind.TREATMENT,
+        admissions=[
+            Admission(
+                person=person,
+                cohort=Cohort.F0,
+                cohort_on=min(cohort_on, clock.today()),
+                bed=bed,
+                case_number=case.number,
+                tier=facility.tier,
+                clinical_state=clinical_state,
+            )
+        ],
+        facility=facility,
+    )
+    if ended:
+        stay.previous = ended[-1]
+        stay.save(update_fields=["previous", "updated_at"])
+    services.treatment_record(
+        actor=actor, stay=stay, clinical_state=clinical_state, oxygen_mode=oxygen_mode, spo2=spo2, note=note
+    )
+    stay.refresh_from_db()
+    out = Admitted(stay=stay, case_number=case.number, ended=ended)
+    out.case_updated, out.case_note = _case_writable(actor, case)
+    if out.case_updated:
+        case_services.case_update(actor=actor, case=case, treatment_place=facility.name, clinical_state=clinical_state)
+    return out
+
+
+def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatus:
+    """The discharge criteria of the rule in force today for the treatment chain ending at `stay`: at least
+    `min_days` of treatment and a negative test from day `test_from_day`; or `days_without_test` days with no
+    symptom and no oxygen in the records of the last `symptom_free_days` days."""
+    today = on or clock.today()
+    rule = policies.discharge_rule(today)
+    row = policy_row("isolation.discharge", on=today)
+    start = services.chain_start(stay)
+    days = (today - start).days
+    min_days = int(rule.get("min_days", 10))
+    from_day = int(rule.get("test_from_day", 7))
+    test_since = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=from_day - 1), dt.time()))
+    negatives = negative_tests(person_ids=[stay.person_id], since=test_since).get(stay.person_id, [])
+    by_test = [
+        Criterion(
+            "min_days",
+            _("đủ %(n)s ngày điều trị") % {"n": min_days},
+            days >= min_days,
+            _("đã %(d)s ngày") % {"d": days},
+        ),
+        Criterion(
+            "negative",
+            _("xét nghiệm âm tính từ ngày thứ %(n)s") % {"n": from_day},
+            bool(negatives),
+            clock.local(negatives[-1][0]).strftime("%d/%m/%Y") if negatives else _("chưa có"),
+        ),
+    ]
+    quiet_days = int(rule.get("symptom_free_days", 3))
+    without_test = int(rule.get("days_without_test", 14))
+    recent = list(
+        TreatmentRecord.objects.filter(
+            stay_id__in=services.chain_ids(stay), on__gt=today - dt.timedelta(days=quiet_days), on__lte=today
+        ).values_list("on", "clinical_state", "oxygen_mode")
+    )
+    quiet = {d for d, state, oxygen in recent if state in services.SYMPTOM_FREE_STATES and oxygen == OxygenMode.NONE}
+    noisy = {d for d, state, oxygen in recent if d not in quiet}
+    by_time = [
+        Criterion(
+            "days_without_test",
+            _("đủ %(n)s ngày điều trị (không cần xét nghiệm)") % {"n": without_test},
+            days >= without_test,
+            _("đã %(d)s ngày") % {"d": days},
+        ),
+        Criterion(
+            "symptom_free",
+            _("hết triệu chứng, không thở oxy %(n)s ngày gần nhất (ghi nhận hằng ngày)") % {"n": quiet_days},
+            len(quiet) >= quiet_days and not noisy,
+            _("%(q)s/%(n)s ngày không triệu chứng") % {"q": len(quiet), "n": quiet_days},
+        ),
+    ]
+    return DischargeStatus(
+        day=days, start_on=start, rule=rule, by_test=by_test, by_time=by_time, source=row.source_document if row else ""
+    )
+
+
+@transaction.atomic
+def treatment_discharge(
+    *, actor: Any, stay: Stay, outcome: str, reason: str = "", died_on: dt.date | None = None
+) -> Discharged:
+    """End a treatment. Recovered: only when the policy's criteria are met (the error names what is missing);
+    the stay ends DISCHARGED, post-discharge monitoring starts and the case is recovered. Died: the stay ends
+    DIED and the case died (on `died_on`, default today). Transferred out of the province: the stay ends, the case
+    stays active (treated elsewhere)."""
+    require_perm(actor, Perm.TREATMENT_RECORD)
+    if outcome not in OUTCOMES:
+        raise ApplicationError.field("outcome", _("Chọn kết quả điều trị."))
+    services.require_treatment_stay(stay)
+    rule: dict[str, Any] = {}
+    source = ""
+    text = reason.strip()
+    if outcome == "recovered":
+        status = discharge_status(stay)
+        if not status.met:
+            raise ApplicationError.field(
+                "outcome",
+                _("Chưa đủ tiêu chuẩn ra viện: còn thiếu %(m)s.") % {"m": status.missing},
+                ErrorCode.INVALID_TRANSITION,
+            )
+        rule, source = status.rule, status.source
+        met = status.by_test if all(c.met for c in status.by_test) else status.by_time
+        text = text or _("Đủ tiêu chuẩn ra viện: %(c)s.") % {"c": "; ".join(c.label for c in met)}
+    elif not text:
+        raise ApplicationError.field("reason", _("Ghi lý do / diễn biến."))
+    case = case_for_stay(stay)
+    ended, monitoring = services.treatment_end(
+        actor=actor,
+        stay=stay,
+        outcome=outcome,
+        reason=text,
+        monitoring_days=int(rule.get("monitoring_days", 0)),
+        rule_source=source,
+    )
+    out = Discharged(stay=ended, monitoring=monitoring)
+    target = OUTCOMES[outcome]
+    if case is not None and target and case.status == CaseStatus.ACTIVE:
+        out.case_updated, out.case_note = _case_writable(actor, case)
+        if out.case_updated:
+            case_services.case_transition(
+                actor=actor,
+                case=case,
+                to=target,
+                reason=text,
+                died_on=(died_on or clock.today()) if target == CaseStatus.DIED else None,
+            )
+    return out
