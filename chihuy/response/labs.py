@@ -32,6 +32,7 @@ from chihuy.labs.models import Campaign, Lab, Sample
 from chihuy.labs.selectors import rapid_positive_within
 from chihuy.people.models import Person
 from chihuy.places.models import Unit
+from chihuy.response import isolation as isolation_response
 
 JOB_KIND = "labs.results"
 
@@ -72,6 +73,7 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
     record) is reported, and the other results still stand."""
     follow_ups = 0
     refused: list[dict[str, Any]] = []
+    isolation_response.results_seen(sample_ids=effects.changed_ids)  # negatives answer quarantine test days
     if not effects.positives:
         return [], follow_ups, refused
     standing = case_selectors.person_standing([p.person_id for p in effects.positives])
@@ -108,6 +110,9 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
     lab_services.samples_link_cases([(key, by_key[key].person_id, number) for key, number in confirmed.numbers.items()])
     for key, message in confirmed.refused.items():
         refused.append({"code": by_key[key].code, "person_id": by_key[key].person_id, "message": message})
+    # An F0 in quarantine: the stay ends POSITIVE and the roommates' clocks restart (issue 6).
+    f0 = {by_key[key].person_id: number for key, number in confirmed.numbers.items()}
+    isolation_response.positive_in_stays(actor=actor, person_ids=list(f0), case_numbers=f0)
     return confirmed.created, follow_ups, refused
 
 
