@@ -332,3 +332,34 @@ def results_seen(*, sample_ids: Sequence[int]) -> int:
         return 0
     stays = list(Stay.objects.filter(person_id__in=person_ids, status__in=HOLDING_STATUSES).order_by("pk"))
     return release.tests_results_record(negatives=_negatives_of(stays))
+
+
+# --- the daily sweep ---------------------------------------------------------------------------------------------
+
+
+def isolation_sweep(*, actor: Any = None, on: dt.date | None = None) -> dict[str, Any]:
+    """The daily sweep of isolation (idempotent): test days due go to labs (with `actor`, an account allowed to
+    plan sampling campaigns over the area; skipped without one), monitorings past their last day close, and
+    missed home check-ins alert the commune (chihuy.isolation.services.homes, when present)."""
+    on = on or clock.today()
+    result: dict[str, Any] = {"on": on.isoformat()}
+    if actor is not None:
+        dispatch = tests_dispatch(actor=actor, on=on)
+        result.update(
+            {"tests_dispatched": dispatch.tests, "campaigns": dispatch.campaigns, "dispatch_skipped": dispatch.skipped}
+        )
+    else:
+        result["tests_dispatched"] = None
+        result["dispatch_skipped"] = [_("Chưa giao xét nghiệm: chạy với --actor <tài khoản lập đợt lấy mẫu>.")]
+    result["monitorings_ended"] = release.monitoring_end(on=on)
+    try:
+        from chihuy.isolation.services import homes
+    except ImportError:
+        homes = None  # type: ignore[assignment]
+    alert = getattr(homes, "missed_checkins_alert", None) if homes is not None else None
+    if alert is None:
+        result["missed_checkins_alerted"] = None
+        result["missed_checkins_skipped"] = "chihuy.isolation.services.homes.missed_checkins_alert chưa có"
+    else:
+        result["missed_checkins_alerted"] = alert(on=on)
+    return result
