@@ -1,7 +1,551 @@
-"""Isolation screens (issue 6) — treatment. Owns its URL patterns (included by chihuy/web/urls.py)."""
+"""Cách ly & điều trị (issue 6, helper E): the landing page of the area — bed capacity per tier, district and
+facility with the time each figure last changed, the forecast of when free beds run out, threshold colours,
+Excel export, refreshed by htmx — and the treatment screens: F0 under treatment by tier and oxygen modality,
+admitting an F0 found by their case number, a patient's page with daily records, transfer and discharge.
+
+Writes go to `chihuy.isolation.services.treatment` (records, transfers) and `chihuy.response.treatment`
+(admission and discharge, which move the case). The other isolation screens belong to other modules: linked by
+plain paths (/cach-ly/co-so/, /cach-ly/luot/, /cach-ly/tai-nha/)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chihuy.accounts.access import has_perm
+from chihuy.accounts.roles import Perm
+from chihuy.cases.enums import CaseStatus, ClinicalState
+from chihuy.cases.selectors import case_visible_qs
+from chihuy.core import clock
+from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.pagination import keyset_page
+from chihuy.core.tabular import write_xlsx
+from chihuy.isolation import policies, selectors, selectors_treatment
+from chihuy.isolation.enums import FacilityKind, OxygenMode, StayStatus, Tier
+from chihuy.isolation.models import Facility, Stay
+from chihuy.isolation.selectors import CapacityOverview, CapacityRow
+from chihuy.isolation.services import treatment as treatment_services
+from chihuy.response import treatment as response
+from chihuy.web.forms import StyledForm
+from chihuy.web.views._common import scope, screen
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+OUTCOME_CHOICES = [
+    ("recovered", gettext_lazy("Khỏi bệnh, ra viện")),
+    ("died", gettext_lazy("Tử vong")),
+    ("transferred_out", gettext_lazy("Chuyển ra ngoài tỉnh")),
+]
+
+
+# --- capacity ----------------------------------------------------------------------------------------
+
+
+def ago_text(at: dt.datetime | None, now: dt.datetime) -> str:
+    """ "3 phút trước" — how old a figure is, in words an official reads at a glance."""
+    if at is None:
+        return ""
+    minutes = max(0, int((now - at).total_seconds() // 60))
+    if minutes < 1:
+        return _("vừa xong")
+    if minutes < 60:
+        return _("%(n)s phút trước") % {"n": minutes}
+    if minutes < 48 * 60:
+        return _("%(n)s giờ trước") % {"n": minutes // 60}
+    return _("%(n)s ngày trước") % {"n": minutes // (24 * 60)}
+
+
+def _level(percent: int, thresholds: list[int]) -> str:
+    """Bootstrap colour of an occupancy: red at the highest alert threshold, amber at the first, green below."""
+    if thresholds and percent >= thresholds[-1]:
+        return "danger"
+    if thresholds and percent >= thresholds[0]:
+        return "warning"
+    return "success"
+
+
+def _row(row: CapacityRow, now: dt.datetime, thresholds: list[int]) -> dict[str, Any]:
+    days = row.days_until_full
+    return {
+        "row": row,
+        "level": _level(row.percent, thresholds),
+        "at": clock.local(row.figures_at).strftime("%H:%M %d/%m") if row.figures_at else "",
+        "at_time": clock.local(row.figures_at).strftime("%H:%M") if row.figures_at else "",
+        "ago": ago_text(row.figures_at, now),
+        "days": f"{days:g}" if days is not None else "",
+    }
+
+
+def _capacity(request: HttpRequest) -> tuple[CapacityOverview, dict[str, Any]]:
+    kind = request.GET.get("loai", "")
+    kind = kind if kind in FacilityKind.values else ""
+    overview = selectors.capacity_overview(actor=request.user, within=scope(request) or None, kind=kind)
+    now = clock.now()
+    thresholds = sorted(policies.capacity_alert_percents())
+    return overview, {
+        "total": _row(overview.total, now, thresholds),
+        "tiers": [_row(r, now, thresholds) for r in overview.by_tier],
+        "districts": [_row(r, now, thresholds) for r in overview.by_district],
+        "facilities": [_row(r, now, thresholds) for r in overview.facilities],
+        "thresholds": thresholds,
+        "kind": kind,
+        "kinds": FacilityKind.choices,
+        "generated_at": clock.local(now),
+    }
+
+
+@screen(Perm.ISOLATION_VIEW)
+def capacity(request: HttpRequest) -> HttpResponse:
+    _overview, context = _capacity(request)
+    context["can_treat"] = has_perm(request.user, Perm.TREATMENT_RECORD)
+    return render(request, "web/isolation/treatment/capacity.html", context)
+
+
+@screen(Perm.ISOLATION_VIEW)
+def capacity_body(request: HttpRequest) -> HttpResponse:
+    """htmx: the figures alone, re-read every minute by the page (and on a wall screen)."""
+    _overview, context = _capacity(request)
+    return render(request, "web/isolation/treatment/_capacity_body.html", context)
+
+
+@screen(Perm.ISOLATION_VIEW)
+def capacity_export(request: HttpRequest) -> HttpResponse:
+    overview, _context = _capacity(request)
+    now = clock.now()
+    headers = [
+        _("nhóm"),
+        _("tên"),
+        _("số cơ sở"),
+        _("tổng giường"),
+        _("đang sử dụng"),
+        _("đã giữ chỗ"),
+        _("đang khử khuẩn"),
+        _("còn trống"),
+        _("% sử dụng"),
+        _("dự kiến hết giường sau (ngày)"),
+        _("số liệu lúc"),
+    ]
+    rows: list[list[Any]] = []
+    for group, items in (
+        (_("Toàn địa bàn"), [overview.total]),
+        (_("Theo tầng"), overview.by_tier),
+        (_("Theo huyện"), overview.by_district),
+        (_("Theo cơ sở"), overview.facilities),
+    ):
+        for r in items:
+            days = r.days_until_full
+            rows.append(
+                [
+                    str(group),
+                    r.label,
+                    r.facilities,
+                    r.total,
+                    r.occupied,
+                    r.reserved,
+                    r.cleaning,
+                    r.free,
+                    r.percent,
+                    days if days is not None else "",
+                    clock.local(r.figures_at).strftime("%H:%M %d/%m/%Y") if r.figures_at else "",
+                ]
+            )
+    body = write_xlsx(title=_("Công suất giường"), headers=[str(h) for h in headers], rows=rows)
+    out = HttpResponse(body, content_type=XLSX)
+    out["Content-Disposition"] = f'attachment; filename="cong-suat-giuong-{clock.local(now):%Y%m%d-%H%M}.xlsx"'
+    return out
+
+
+def _clinical_label(value: str) -> str:
+    return str(dict(ClinicalState.choices).get(value, value))
+
+
+# --- treatment list ----------------------------------------------------------------------------------
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@screen(Perm.ISOLATION_VIEW)
+def treatment_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    tier = _int(g.get("tang"))
+    oxygen = g.get("oxy", "")
+    oxygen = oxygen if oxygen in OxygenMode.values else ""
+    state = g.get("lam_sang", "")
+    state = state if state in ClinicalState.values else ""
+    status = g.get("trang_thai", StayStatus.ACTIVE)
+    status = status if status in [*StayStatus.values, "all"] else StayStatus.ACTIVE
+    facility_id = _int(g.get("co_so"))
+    qs = selectors_treatment.treatment_list(
+        actor=request.user,
+        within=scope(request) or None,
+        tier=tier,
+        oxygen_mode=oxygen,
+        clinical_state=state,
+        facility_id=facility_id,
+        status=status,
+        search=g.get("q", ""),
+    )
+    order = ["-clock_start_on", "-id"]
+    try:
+        page = keyset_page(qs, order=order, cursor=g.get("cursor"), limit=PAGE_SIZE)
+    except ApplicationError:
+        page = keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
+    for item in page.items:
+        item.clinical_label = _clinical_label(item.clinical_state)  # type: ignore[attr-defined]
+    counts = selectors_treatment.treatment_list(actor=request.user, within=scope(request) or None)
+    by_tier = {t: counts.filter(tier=t).count() for t in Tier.values}
+    by_oxygen = {m: counts.filter(oxygen_mode=m).count() for m in OxygenMode.values if m != OxygenMode.NONE}
+    query = g.copy()
+    query.pop("cursor", None)
+    return render(
+        request,
+        "web/isolation/treatment/list.html",
+        {
+            "page": page,
+            "cursor": g.get("cursor"),
+            "query": query.urlencode(),
+            "tiers": [(t.value, t.label, by_tier.get(t.value, 0)) for t in Tier],
+            "oxygens": [(m.value, m.label, by_oxygen.get(m.value, 0)) for m in OxygenMode if m != OxygenMode.NONE],
+            "oxygen_choices": OxygenMode.choices,
+            "states": ClinicalState.choices,
+            "statuses": [
+                (StayStatus.ACTIVE, StayStatus.ACTIVE.label),
+                (StayStatus.DISCHARGED, StayStatus.DISCHARGED.label),
+                (StayStatus.TRANSFERRED, StayStatus.TRANSFERRED.label),
+                (StayStatus.DIED, StayStatus.DIED.label),
+                (StayStatus.TRANSFERRED_OUT, StayStatus.TRANSFERRED_OUT.label),
+                ("all", _("Tất cả")),
+            ],
+            "facilities": selectors_treatment.treatment_facilities(actor=request.user, within=scope(request) or None),
+            "f": {
+                "tier": tier,
+                "oxygen": oxygen,
+                "state": state,
+                "status": status,
+                "facility": facility_id,
+                "q": g.get("q", ""),
+            },
+            "can_treat": has_perm(request.user, Perm.TREATMENT_RECORD),
+        },
+    )
+
+
+# --- forms -------------------------------------------------------------------------------------------
+
+
+class RecordForm(StyledForm):
+    on = forms.DateField(label=gettext_lazy("Ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    clinical_state = forms.ChoiceField(label=gettext_lazy("Tình trạng lâm sàng"), choices=ClinicalState.choices)
+    oxygen_mode = forms.ChoiceField(label=gettext_lazy("Hỗ trợ hô hấp"), choices=OxygenMode.choices)
+    spo2 = forms.IntegerField(label=gettext_lazy("SpO2 (%)"), required=False, min_value=50, max_value=100)
+    note = forms.CharField(label=gettext_lazy("Ghi chú"), required=False, max_length=500)
+
+
+class PlaceForm(StyledForm):
+    """Facility and bed, the bed options loaded for the chosen facility (htmx)."""
+
+    facility = forms.TypedChoiceField(label=gettext_lazy("Cơ sở điều trị"), coerce=int, choices=[])
+    bed = forms.TypedChoiceField(label=gettext_lazy("Giường"), coerce=int, choices=[])
+
+    def __init__(self, *args: Any, facilities: list[Facility], beds: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        facility_field: Any = self.fields["facility"]
+        facility_field.choices = [("", "—")] + [
+            (f.pk, f"{f.name} · {_('tầng')} {f.tier} · {_('trống')} {f.beds_free}") for f in facilities
+        ]
+        bed_field: Any = self.fields["bed"]
+        bed_field.choices = [("", "—")] + [(b.pk, f"{b.room.code} · {b.code}") for b in beds]
+        self.fields["facility"].widget.attrs.update(
+            {
+                "hx-get": reverse("web:isolation_treatment_beds"),
+                "hx-target": "#id_bed",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+
+class AdmitForm(PlaceForm):
+    clinical_state = forms.ChoiceField(label=gettext_lazy("Tình trạng lâm sàng"), choices=ClinicalState.choices)
+    oxygen_mode = forms.ChoiceField(label=gettext_lazy("Hỗ trợ hô hấp"), choices=OxygenMode.choices)
+    spo2 = forms.IntegerField(label=gettext_lazy("SpO2 (%)"), required=False, min_value=50, max_value=100)
+    note = forms.CharField(label=gettext_lazy("Ghi chú"), required=False, max_length=500)
+
+
+class TransferForm(PlaceForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do chuyển"), max_length=400, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DischargeForm(StyledForm):
+    outcome = forms.ChoiceField(label=gettext_lazy("Kết quả điều trị"), choices=OUTCOME_CHOICES)
+    died_on = forms.DateField(
+        label=gettext_lazy("Ngày tử vong"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do / diễn biến"),
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
+    """Each error beside its field (the service names it), the rest at the top of the form."""
+    placed = False
+    for detail in exc.details or []:
+        if not isinstance(detail, dict):
+            continue
+        name = str(detail.get("field", "")).split(".")[-1]
+        if name in form.fields:
+            form.add_error(name, str(detail.get("message", exc.message)))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _facility(request: HttpRequest, facility_id: int | None) -> Facility | None:
+    if not facility_id:
+        return None
+    facilities = selectors_treatment.treatment_facilities(actor=request.user, within=scope(request) or None)
+    return next((f for f in facilities if f.pk == facility_id), None)
+
+
+@screen(Perm.TREATMENT_RECORD)
+def bed_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the free beds of the chosen treatment facility, as <option>s."""
+    facility = _facility(request, _int(request.GET.get("facility")))
+    beds = selectors_treatment.free_beds(facility=facility) if facility else []
+    return render(request, "web/isolation/treatment/_bed_options.html", {"beds": beds})
+
+
+def _place_form(cls: type[PlaceForm], request: HttpRequest, **kwargs: Any) -> PlaceForm:
+    facilities = selectors_treatment.treatment_facilities(actor=request.user, within=scope(request) or None)
+    data = request.POST if request.method == "POST" else None
+    chosen = _facility(request, _int((data or request.GET).get("facility")))
+    beds = selectors_treatment.free_beds(facility=chosen) if chosen else []
+    return cls(data, facilities=facilities, beds=beds, **kwargs)
+
+
+# --- admission ---------------------------------------------------------------------------------------
+
+
+@screen(Perm.TREATMENT_RECORD)
+def treatment_admit(request: HttpRequest) -> HttpResponse:
+    """Find the F0 by case number (active case visible to the user), then place them in a bed."""
+    number = (request.GET.get("ma_ca") or request.POST.get("ma_ca") or "").strip()
+    case = None
+    lookup_error = ""
+    if number:
+        case = (
+            case_visible_qs(request.user)
+            .select_related("person", "unit")
+            .filter(number__iexact=number, person__isnull=False)
+            .first()
+        )
+        if case is None:
+            lookup_error = _("Không tìm thấy ca %(n)s trong địa bàn của bạn.") % {"n": number}
+        elif case.status != CaseStatus.ACTIVE:
+            lookup_error = _("Ca %(n)s không còn hoạt động (%(s)s).") % {
+                "n": case.number,
+                "s": CaseStatus(case.status).label,
+            }
+            case = None
+    held = None
+    if case is not None and case.person is not None:
+        held = Stay.objects.filter(person=case.person, status__in=["reserved", "active"]).first()
+    form = _place_form(AdmitForm, request, initial={"clinical_state": case.clinical_state if case else "mild"})
+    if request.method == "POST" and case is not None and case.person is not None and form.is_valid():
+        data = form.cleaned_data
+        facility = _facility(request, data["facility"])
+        try:
+            if facility is None:
+                raise ApplicationError.field("facility", _("Chọn cơ sở điều trị."))
+            out = response.treatment_admit(
+                actor=request.user,
+                person=case.person,
+                facility=facility,
+                bed=selectors_treatment.bed_get(facility=facility, bed_id=data["bed"]),
+                clinical_state=data["clinical_state"],
+                oxygen_mode=data["oxygen_mode"],
+                spo2=data["spo2"],
+                note=data["note"],
+            )
+        except ApplicationError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
+                raise
+            _apply_errors(form, exc)
+        else:
+            if not out.case_updated and out.case_note:
+                messages.warning(request, out.case_note)
+            return redirect("web:isolation_treatment_stay", stay_id=out.stay.pk)
+    return render(
+        request,
+        "web/isolation/treatment/admit.html",
+        {"number": number, "case": case, "held": held, "lookup_error": lookup_error, "form": form},
+        status=422 if request.method == "POST" and (form.errors or lookup_error) else 200,
+    )
+
+
+# --- a patient ---------------------------------------------------------------------------------------
+
+
+def _stay(request: HttpRequest, stay_id: int) -> Stay:
+    return selectors_treatment.treatment_get(actor=request.user, stay_id=stay_id)
+
+
+def _stay_page(
+    request: HttpRequest,
+    stay: Stay,
+    *,
+    record_form: forms.Form | None = None,
+    transfer_form: forms.Form | None = None,
+    discharge_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = clock.today()
+    latest = stay.records.order_by("-on").first() if stay.status == StayStatus.ACTIVE else None
+    record_initial = {
+        "on": today,
+        "clinical_state": latest.clinical_state if latest else stay.clinical_state or "mild",
+        "oxygen_mode": latest.oxygen_mode if latest else stay.oxygen_mode or OxygenMode.NONE,
+    }
+    active = stay.status == StayStatus.ACTIVE
+    records = selectors_treatment.treatment_records(stay)
+    for record in records:
+        record.clinical_label = _clinical_label(record.clinical_state)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/isolation/treatment/stay.html",
+        {
+            "stay": stay,
+            "active": active,
+            "chain": selectors_treatment.treatment_chain(stay),
+            "records": records,
+            "day": (today - treatment_services.chain_start(stay)).days + 1,
+            "criteria": response.discharge_status(stay) if active else None,
+            "case": response.case_for_stay(stay),
+            "can_treat": has_perm(request.user, Perm.TREATMENT_RECORD) and active,
+            "record_form": record_form or RecordForm(initial=record_initial),
+            "transfer_form": transfer_form or _place_form(TransferForm, request),
+            "discharge_form": discharge_form or DischargeForm(initial={"died_on": today}),
+            "transfer_open": transfer_form is not None,
+            "discharge_open": discharge_form is not None,
+        },
+        status=status,
+    )
+
+
+@screen(Perm.ISOLATION_VIEW)
+def treatment_stay(request: HttpRequest, stay_id: int) -> HttpResponse:
+    return _stay_page(request, _stay(request, stay_id))
+
+
+@screen(Perm.TREATMENT_RECORD)
+def treatment_record(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay = _stay(request, stay_id)
+    if request.method != "POST":
+        return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
+    form = RecordForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            treatment_services.treatment_record(
+                actor=request.user,
+                stay=stay,
+                on=data["on"],
+                clinical_state=data["clinical_state"],
+                oxygen_mode=data["oxygen_mode"],
+                spo2=data["spo2"],
+                note=data["note"],
+            )
+        except ApplicationError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
+                raise
+            _apply_errors(form, exc)
+        else:
+            return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
+    return _stay_page(request, stay, record_form=form, status=422)
+
+
+@screen(Perm.TREATMENT_RECORD)
+def treatment_transfer(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay = _stay(request, stay_id)
+    if request.method != "POST":
+        return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
+    form = _place_form(TransferForm, request)
+    if form.is_valid():
+        data = form.cleaned_data
+        facility = _facility(request, data["facility"])
+        try:
+            if facility is None:
+                raise ApplicationError.field("facility", _("Chọn cơ sở điều trị."))
+            new = treatment_services.treatment_transfer(
+                actor=request.user,
+                stay=stay,
+                facility=facility,
+                bed=selectors_treatment.bed_get(facility=facility, bed_id=data["bed"]),
+                reason=data["reason"],
+            )
+        except ApplicationError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
+                raise
+            _apply_errors(form, exc)
+        else:
+            return redirect("web:isolation_treatment_stay", stay_id=new.pk)
+    return _stay_page(request, stay, transfer_form=form, status=422)
+
+
+@screen(Perm.TREATMENT_RECORD)
+def treatment_discharge(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay = _stay(request, stay_id)
+    if request.method != "POST":
+        return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
+    form = DischargeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            out = response.treatment_discharge(
+                actor=request.user,
+                stay=stay,
+                outcome=data["outcome"],
+                reason=data["reason"],
+                died_on=data["died_on"],
+            )
+        except ApplicationError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
+                raise
+            _apply_errors(form, exc)
+        else:
+            if not out.case_updated and out.case_note:
+                messages.warning(request, out.case_note)
+            return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
+    return _stay_page(request, stay, discharge_form=form, status=422)
+
+
+urlpatterns: list[Any] = [
+    path("cach-ly/", capacity, name="isolation"),
+    path("cach-ly/cong-suat/bang/", capacity_body, name="isolation_capacity_body"),
+    path("cach-ly/cong-suat.xlsx", capacity_export, name="isolation_capacity_export"),
+    path("cach-ly/dieu-tri/", treatment_list, name="isolation_treatment"),
+    path("cach-ly/dieu-tri/tiep-nhan/", treatment_admit, name="isolation_treatment_admit"),
+    path("cach-ly/dieu-tri/giuong/", bed_options, name="isolation_treatment_beds"),
+    path("cach-ly/dieu-tri/<int:stay_id>/", treatment_stay, name="isolation_treatment_stay"),
+    path("cach-ly/dieu-tri/<int:stay_id>/ghi-nhan/", treatment_record, name="isolation_treatment_record"),
+    path("cach-ly/dieu-tri/<int:stay_id>/chuyen/", treatment_transfer, name="isolation_treatment_transfer"),
+    path("cach-ly/dieu-tri/<int:stay_id>/ra-vien/", treatment_discharge, name="isolation_treatment_discharge"),
+]
