@@ -195,3 +195,10 @@ def officers_of(*, units: Iterable[Unit]) -> list[User]:
 def public_members(home: HomeIsolation) -> list[Stay]:
     """The members who may declare on the door sign's page: active stays only; names only are shown."""
     return list(Stay.objects.filter(home=home, status=StayStatus.ACTIVE).select_related("person").order_by("pk"))
+
+
+def officer_get(*, officer_id: int | None) -> User | None:
+    """An active user by id (the service checks they belong to the household's commune)."""
+    if officer_id is None:
+        return None
+    return User.objects.filter(pk=officer_id, is_active=True).first()
