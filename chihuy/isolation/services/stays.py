@@ -54,9 +54,10 @@ class Admission:
     flag_reason: str = ""  # a manager's reason for placing against a cohort rule
 
 
-def person_vulnerable(person: Person, on: dt.date) -> bool:
-    """Placed near an oxygen point (policy isolation.vulnerable): old age, a chronic condition, pregnancy."""
-    rule = policies.vulnerable_rule(on)
+def person_vulnerable(person: Person, on: dt.date, *, rule: dict[str, Any] | None = None) -> bool:
+    """Placed near an oxygen point (policy isolation.vulnerable): old age, a chronic condition, pregnancy. Pass
+    `rule` (policies.vulnerable_rule, read once) when checking many people: it is one query otherwise."""
+    rule = rule if rule is not None else policies.vulnerable_rule(on)
     year = person.birth_date.year if person.birth_date else person.birth_year
     if year is not None and on.year - year >= int(rule.get("min_age", 65)):
         return True
@@ -65,7 +66,7 @@ def person_vulnerable(person: Person, on: dt.date) -> bool:
     return bool(rule.get("pregnant", True) and person.is_pregnant)
 
 
-def arrival_of(admission: Admission, on: dt.date) -> assign.Arrival:
+def arrival_of(admission: Admission, on: dt.date, *, rule: dict[str, Any] | None = None) -> assign.Arrival:
     person = admission.person
     return assign.Arrival(
         key=person.pk,
@@ -73,7 +74,7 @@ def arrival_of(admission: Admission, on: dt.date) -> assign.Arrival:
         cohort=Cohort.F1 if admission.cohort == Cohort.HOUSEHOLD else admission.cohort,
         cohort_on=admission.cohort_on,
         household_id=person.household_id,
-        vulnerable=person_vulnerable(person, on),
+        vulnerable=person_vulnerable(person, on, rule=rule),
     )
 
 
@@ -224,9 +225,10 @@ def stays_admit(
             seen_beds.add(adm.bed.pk)
             by_room.setdefault(room.pk, []).append((adm, room))
     flags: dict[int, str] = {}
+    vulnerable = policies.vulnerable_rule(today)
     for placed in by_room.values():
         room = placed[0][1]
-        pairs = [(arrival_of(adm, today), adm.bed.pk) for adm, _room in placed if adm.bed is not None]
+        pairs = [(arrival_of(adm, today, rule=vulnerable), adm.bed.pk) for adm, _room in placed if adm.bed is not None]
         broken = room_violations(room, pairs, today)
         for violation in broken:
             adm = next(a for a, _r in placed if a.person.pk == violation.key)
