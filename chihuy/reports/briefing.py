@@ -28,6 +28,7 @@ from chihuy.command.tickets.selectors import ticket_counts, ticket_list, ticket_
 from chihuy.core import clock
 from chihuy.core.errors import not_found
 from chihuy.core.policies import policy_get
+from chihuy.isolation.figures import IsolationNumbers, isolation_numbers
 from chihuy.labs.selectors import SampleNumbers, sample_numbers
 from chihuy.places.models import Unit
 
@@ -56,6 +57,7 @@ class Briefing:
     tasks_overdue: list[DirectiveTask] = field(default_factory=list)
     cases: CaseNumbers | None = None  # None: the reader may not see cases
     tests: SampleNumbers | None = None  # None: the reader may not see tests
+    isolation: IsolationNumbers | None = None  # None: the reader may not see isolation
     missing_areas: list[str] = field(default_factory=list)
 
     @property
@@ -107,7 +109,8 @@ def briefing_build(*, actor: Any, unit: Unit, day: dt.date | None = None) -> Bri
         brief.cases = case_numbers(actor=actor, within=unit.path, start=start, end=end)
     if has_perm(actor, Perm.SAMPLE_VIEW):
         brief.tests = sample_numbers(actor=actor, within=unit.path, start=start, end=end)
-    brief.missing_areas = ["isolation"]  # issue 6: no data to show yet
+    if has_perm(actor, Perm.ISOLATION_VIEW):
+        brief.isolation = isolation_numbers(actor=actor, within=unit.path, start=start, end=end)
     return brief
 
 
@@ -219,7 +222,33 @@ def briefing_xlsx(brief: Briefing) -> bytes:
                 "",
             ),
         ]
-    rows.append((_("Cách ly và điều trị: chưa có dữ liệu (phân hệ chưa triển khai)."), "", ""))
+    if brief.isolation is not None:
+        iso = brief.isolation
+        rows += [
+            (
+                _("Cách ly tập trung: mới / đang cách ly / hoàn thành"),
+                f"{iso.facility.new} / {iso.facility.current} / {iso.facility.released}",
+                "",
+            ),
+            (
+                _("Cách ly tại nhà: mới / đang cách ly / hoàn thành"),
+                f"{iso.home.new} / {iso.home.current} / {iso.home.released}",
+                "",
+            ),
+            (
+                _("F0 đang điều trị (tầng 1 / 2 / 3)"),
+                iso.treatment_current,
+                " / ".join(str(n) for _t, _label, n in iso.tier_rows()),
+            ),
+            (
+                _("F0 thở oxy"),
+                iso.on_oxygen,
+                "; ".join(f"{label}: {n}" for _m, label, n in iso.oxygen_rows() if n),
+            ),
+            (_("F0 nhận điều trị mới / ra viện trong kỳ"), f"{iso.treatment_new} / {iso.discharged}", ""),
+            (_("Tử vong trong kỳ"), iso.died, ""),
+            (_("Giường cách ly, điều trị còn trống"), iso.beds_free, ""),
+        ]
 
     workbook = Workbook()
     sheet = workbook.active
