@@ -363,3 +363,33 @@ def isolation_sweep(*, actor: Any = None, on: dt.date | None = None) -> dict[str
     else:
         result["missed_checkins_alerted"] = alert(on=on)
     return result
+
+
+# --- what the stay page shows --------------------------------------------------------------------------------------
+
+
+@dataclass
+class StayPage:
+    """A stay's page: its detail (isolation), whether the rule allows its release today and why not, and the
+    person's active F0 case if any (the "positive" action is offered only then)."""
+
+    detail: Any
+    readiness: release.Readiness | None
+    active_case: str | None
+    negatives: list[release.Negative]
+
+
+def stay_page(*, actor: Any, stay_id: int) -> StayPage:
+    from chihuy.isolation.selectors_stays import stay_detail
+
+    detail = stay_detail(actor=actor, stay_id=stay_id)
+    stay = detail.stay
+    negatives: list[release.Negative] = []
+    readiness = None
+    active = None
+    if stay.status in HOLDING_STATUSES:
+        if stay.release_on is not None:
+            negatives = _negatives_of([stay]).get(stay.person_id, [])
+            readiness = release.release_readiness(stay, negatives)
+        active = case_selectors.person_standing([stay.person_id])[stay.person_id].active_case_number
+    return StayPage(detail=detail, readiness=readiness, active_case=active, negatives=negatives)
