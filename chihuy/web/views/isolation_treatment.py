@@ -253,6 +253,10 @@ class RecordForm(StyledForm):
     spo2 = forms.IntegerField(label=gettext_lazy("SpO2 (%)"), required=False, min_value=50, max_value=100)
     note = forms.CharField(label=gettext_lazy("Ghi chú"), required=False, max_length=500)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "record_%s")  # unique ids beside the transfer and discharge forms
+        super().__init__(*args, **kwargs)
+
 
 class PlaceForm(StyledForm):
     """Facility and bed, the bed options loaded for the chosen facility (htmx)."""
@@ -302,6 +306,10 @@ class DischargeForm(StyledForm):
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "discharge_%s")
+        super().__init__(*args, **kwargs)
 
 
 def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
