@@ -5,6 +5,7 @@ an account (a token reaches only its own household) — 404 outside the area, 40
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -190,3 +191,33 @@ def test_jurisdiction_and_rights(api_client: Any, make_user: Any, home: dict[str
     assert tracer.post(f"{BASE}/homes", payload(tracer_user, family)).status_code == 403
     assert tracer.post(f"{BASE}/homes/{home['id']}/end", {}).status_code == 403
     assert Client().get(f"{BASE}/homes").status_code == 401
+
+
+def test_registering_an_f1_at_home_closes_their_tracing_step(
+    api_client: Any, commune_officer: Any, family: dict[str, Any], make_person: Any
+):
+    from chihuy.cases import services as case_services
+    from chihuy.cases.enums import DetectionWay, TraceStatus
+    from chihuy.cases.models import Classification
+    from tests.labs.fixtures import at
+
+    f0 = make_person(full_name="Lò Văn Dũng", sex="M")
+    case_services.case_report(
+        actor=commune_officer,
+        person=f0,
+        detection_way=DetectionWay.COMMUNITY,
+        detected_at=at(9),
+        sample_date=dt.date(2021, 11, 9),
+    )
+    case_services.contact_add(
+        actor=commune_officer,
+        source_person=f0,
+        contact_person=family["father"],
+        setting="household",
+        exposure_at=at(8),
+        physical_contact=True,
+    )
+    response = api_client(commune_officer).post(f"{BASE}/homes", payload(commune_officer, family))
+    assert response.status_code == 201
+    item = Classification.objects.get(person=family["father"])
+    assert item.trace_status == TraceStatus.HOME_ISOLATION and item.isolated_at is not None

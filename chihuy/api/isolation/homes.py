@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from chihuy.isolation.enums import CheckSource
 from chihuy.isolation.models import HomeIsolation
 from chihuy.isolation.services import homes as services
 from chihuy.places.selectors import unit_get
+from chihuy.response import isolation as response
 
 router = Router(tags=["isolation: homes"])
 
@@ -149,20 +151,22 @@ def create_home(request: HttpRequest, payload: HomeIn) -> Any:
     if officer is None:
         raise ApplicationError.field("officer_id", _("Không tìm thấy cán bộ phụ trách."), ErrorCode.NOT_FOUND)
     try:
-        home = services.home_register(
-            actor=actor,
-            unit=unit,
-            address=payload.address,
-            household=household,
-            members=members,
-            officer=officer,
-            team=payload.team,
-            team_phone=payload.team_phone,
-        )
+        with transaction.atomic():
+            home = services.home_register(
+                actor=actor,
+                unit=unit,
+                address=payload.address,
+                household=household,
+                members=members,
+                officer=officer,
+                team=payload.team,
+                team_phone=payload.team_phone,
+            )
+            response.stays_admitted(actor=actor, stays=home.admitted)  # type: ignore[attr-defined]
     except ApplicationError as exc:
         raise _renamed(exc, {"unit": "unit_id", "officer": "officer_id", "household": "household_id"}) from exc
-    home = iso_selectors.home_get(actor=actor, home_id=home.pk)
-    return Status(201, _detail(home, getattr(home, "skipped", None)))
+    skipped = list(getattr(home, "skipped", []))
+    return Status(201, _detail(iso_selectors.home_get(actor=actor, home_id=home.pk), skipped))
 
 
 @router.get("/homes/{int:home_id}", response=HomeDetailOut, summary="Một hộ cách ly tại nhà và người cách ly")
@@ -176,7 +180,9 @@ def add_member(request: HttpRequest, home_id: int, payload: MemberIn) -> Any:
     home = iso_selectors.home_get(actor=actor, home_id=home_id)
     member = _member(actor, payload, "member")
     try:
-        services.home_member_add(actor=actor, home=home, member=member)
+        with transaction.atomic():
+            stay = services.home_member_add(actor=actor, home=home, member=member)
+            response.stays_admitted(actor=actor, stays=[stay])
     except ApplicationError as exc:
         raise _renamed(exc, {"person": "person_id"}) from exc
     return Status(201, _detail(iso_selectors.home_get(actor=actor, home_id=home_id)))

@@ -158,7 +158,8 @@ def home_register(
 ) -> HomeIsolation:
     """Register a household isolating at home; every member gets a stay of kind home with the clock of the rule
     in force today (all or nothing). Returns the household with `skipped` (names of household members already
-    isolating elsewhere, not added)."""
+    isolating elsewhere, not added) and `admitted` (the stays made: the caller passes them to
+    chihuy.response.isolation.stays_admitted, which closes the F1's tracing step)."""
     require_perm(actor, Perm.HOME_ISOLATION)
     if unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
         raise ApplicationError.field("unit", _("Chọn xã hoặc thôn, bản nơi hộ cách ly."))
@@ -200,7 +201,7 @@ def home_register(
             ErrorCode.CONFLICT, _("Mã hộ cách ly vừa được cấp cho hộ khác cùng lúc; thử lại.")
         ) from exc
     try:
-        stays_admit(actor=actor, kind=StayKind.HOME, admissions=admissions, home=home, at=now)
+        stays = stays_admit(actor=actor, kind=StayKind.HOME, admissions=admissions, home=home, at=now)
     except ApplicationError as exc:
         raise _member_error(exc, admissions, members) from exc
     audit_record(
@@ -216,6 +217,7 @@ def home_register(
         },
     )
     home.skipped = skipped  # type: ignore[attr-defined]
+    home.admitted = stays  # type: ignore[attr-defined]
     return home
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -31,6 +32,7 @@ from chihuy.isolation.models import HomeIsolation
 from chihuy.isolation.services import homes as home_services
 from chihuy.places.enums import UnitLevel
 from chihuy.places.selectors import unit_subtree
+from chihuy.response import isolation as response_isolation
 from chihuy.web.forms import StyledForm, UnitField, apply_error
 from chihuy.web.views._common import scope, screen
 
@@ -326,16 +328,18 @@ def home_create(request: HttpRequest) -> HttpResponse:
                             fully_vaccinated=row["vaccinated"],
                         )
                     )
-                home = home_services.home_register(
-                    actor=actor,
-                    unit=data["unit"],
-                    address=data["address"],
-                    household=household,
-                    members=members,
-                    officer=form.officers.get(data["officer"]),
-                    team=data["team"],
-                    team_phone=data["team_phone"],
-                )
+                with transaction.atomic():
+                    home = home_services.home_register(
+                        actor=actor,
+                        unit=data["unit"],
+                        address=data["address"],
+                        household=household,
+                        members=members,
+                        officer=form.officers.get(data["officer"]),
+                        team=data["team"],
+                        team_phone=data["team_phone"],
+                    )
+                    response_isolation.stays_admitted(actor=actor, stays=home.admitted)  # type: ignore[attr-defined]
             except ApplicationError as exc:
                 _field_errors(form, exc)
             else:
@@ -447,16 +451,18 @@ def home_member_add(request: HttpRequest, home_id: int) -> HttpResponse:
         try:
             if person is None:
                 raise ApplicationError.field("person", _("Không tìm thấy người này trong địa bàn của bạn."))
-            stay = home_services.home_member_add(
-                actor=request.user,
-                home=home,
-                member=home_services.HomeMember(
-                    person=person,
-                    cohort=data["cohort"],
-                    cohort_on=data["cohort_on"],
-                    fully_vaccinated=data["fully_vaccinated"],
-                ),
-            )
+            with transaction.atomic():
+                stay = home_services.home_member_add(
+                    actor=request.user,
+                    home=home,
+                    member=home_services.HomeMember(
+                        person=person,
+                        cohort=data["cohort"],
+                        cohort_on=data["cohort_on"],
+                        fully_vaccinated=data["fully_vaccinated"],
+                    ),
+                )
+                response_isolation.stays_admitted(actor=request.user, stays=[stay])
         except ApplicationError as exc:
             _field_errors(form, exc)
         else:
