@@ -152,3 +152,31 @@ def test_positive_action_needs_an_active_case(stays: list[Stay], manager: Any, a
     analyst = api_client(make_user(Role.ANALYST, TAM_DUONG))
     assert analyst.post(f"{BASE}/stays/{stays[0].pk}/positive", {}).status_code == 403
     assert set(Stay.objects.values_list("status", flat=True)) == {StayStatus.ACTIVE}
+
+
+def test_positive_action_with_an_active_case_restarts_the_roommate(
+    stays: list[Stay], manager: Any, api_client: Any, admin_user: Any, pinned_clock: Any
+):
+    from chihuy.cases.services import case_report
+
+    pinned_clock.move_to(moment(D(2021, 11, 12)))
+    case = case_report(
+        actor=admin_user,
+        person=stays[1].person,
+        detection_way="hospital",
+        detected_at=moment(D(2021, 11, 12), 8),
+        sample_date=D(2021, 11, 12),
+    )
+    r = api_client(manager).post(f"{BASE}/stays/{stays[1].pk}/positive", {})
+    assert r.status_code == 200, r.json()
+    assert (r.json()["ended"], r.json()["restarted"]) == ([stays[1].pk], [stays[0].pk])
+    assert r.json()["messages"] > 0
+    ended = Stay.objects.get(pk=stays[1].pk)
+    assert (ended.status, ended.end_reason) == (
+        StayStatus.POSITIVE,
+        f"Dương tính, ca {case.number}: chuyển điều trị F0.",
+    )
+    mate = Stay.objects.get(pk=stays[0].pk)
+    assert (mate.clock_start_on, mate.release_on) == (D(2021, 11, 12), D(2021, 11, 26))
+    r = api_client(manager).post(f"{BASE}/stays/{stays[1].pk}/positive", {})
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import require_perm
@@ -287,10 +288,10 @@ def tests_requested(*, links: Sequence[tuple[int, int]]) -> int:
     return done
 
 
-def people_with_open_tests(person_ids: Any) -> set[int]:
-    """Of `person_ids` (a list or a subquery), those in a quarantine stay with a test day still open."""
-    return set(
-        Stay.objects.filter(person_id__in=person_ids, status__in=HOLDING_STATUSES, tests__status__in=_OPEN_TESTS)
-        .values_list("person_id", flat=True)
-        .distinct()
-    )
+def people_with_open_tests(person_ids: Iterable[int] | None = None) -> QuerySet[Stay, int]:
+    """The ids of people (of `person_ids`; None: everyone) in a quarantine stay with a test day still open, as a
+    query (usable as a subquery)."""
+    qs = Stay.objects.filter(status__in=HOLDING_STATUSES, tests__status__in=_OPEN_TESTS)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    return qs.values_list("person_id", flat=True).distinct()
