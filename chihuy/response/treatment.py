@@ -204,7 +204,7 @@ def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatu
             "min_days",
             _("đủ %(n)s ngày điều trị") % {"n": min_days},
             days >= min_days,
-            _("đã %(d)s ngày") % {"d": days},
+            _("đã trọn %(d)s ngày, đang ngày thứ %(n)s") % {"d": days, "n": days + 1},
         ),
         Criterion(
             "negative",
@@ -227,7 +227,7 @@ def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatu
             "days_without_test",
             _("đủ %(n)s ngày điều trị (không cần xét nghiệm)") % {"n": without_test},
             days >= without_test,
-            _("đã %(d)s ngày") % {"d": days},
+            _("đã trọn %(d)s ngày, đang ngày thứ %(n)s") % {"d": days, "n": days + 1},
         ),
         Criterion(
             "symptom_free",

@@ -261,3 +261,17 @@ def test_transferred_out_keeps_the_case_active(
     assert Case.objects.get(number=stay.case_number).status == CaseStatus.ACTIVE
     with pytest.raises(ApplicationError):
         services.treatment_record(actor=commune_officer, stay=out.stay, clinical_state="mild")
+
+
+def test_a_change_of_bed_inside_the_room_keeps_the_room_open(
+    treatment_facilities: dict[int, Facility], f0: Any, commune_officer: Any
+):
+    tier1 = treatment_facilities[1]
+    first = admit(commune_officer, f0, tier1, "T1-01").stay
+    other = free_beds(tier1, "T1-01")[0]
+    new = services.treatment_transfer(
+        actor=commune_officer, stay=first, facility=tier1, bed=other, reason="Giường gần cửa sổ"
+    )
+    assert (new.bed_id, new.room_id, new.tier) == (other.pk, first.room_id, 1)
+    tier1.refresh_from_db()
+    assert (tier1.beds_occupied, tier1.beds_cleaning) == (1, 0)

@@ -27,7 +27,7 @@ from chihuy.isolation.enums import (
     StayKind,
     StayStatus,
 )
-from chihuy.isolation.models import Bed, Facility, Monitoring, Stay, TreatmentRecord
+from chihuy.isolation.models import Bed, Facility, Monitoring, Room, Stay, TreatmentRecord
 from chihuy.isolation.services._common import require_stay_visible
 from chihuy.isolation.services.stays import Admission, stay_end, stays_admit
 
@@ -185,6 +185,10 @@ def treatment_transfer(
     reason = reason.strip()[:400]
     before_place = f"{stay.facility.name if stay.facility else ''} · {stay.bed.code if stay.bed else ''}"
     stay_end(actor=actor, stay=stay, status=StayStatus.TRANSFERRED, reason=reason, perm=Perm.TREATMENT_RECORD)
+    if bed.room_id == stay.room_id:
+        # A change of bed inside the room: the patient never left it, so it needs no disinfection.
+        Room.objects.filter(pk=bed.room_id).update(cleaning_since=None)
+        bed.room.cleaning_since = None
     (new,) = stays_admit(
         actor=actor,
         kind=StayKind.TREATMENT,

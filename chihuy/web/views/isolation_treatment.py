@@ -63,6 +63,13 @@ def ago_text(at: dt.datetime | None, now: dt.datetime) -> str:
     return _("%(n)s ngày trước") % {"n": minutes // (24 * 60)}
 
 
+def forecast_text(days: float | None) -> str:
+    """Whole days from ten on ("96"), one decimal below ("2.5"): the forecast is a trend, not a count."""
+    if days is None:
+        return ""
+    return f"{days:.0f}" if days >= 10 else f"{days:g}"
+
+
 def _level(percent: int, thresholds: list[int]) -> str:
     """Bootstrap colour of an occupancy: red at the highest alert threshold, amber at the first, green below."""
     if thresholds and percent >= thresholds[-1]:
@@ -80,7 +87,7 @@ def _row(row: CapacityRow, now: dt.datetime, thresholds: list[int]) -> dict[str,
         "at": clock.local(row.figures_at).strftime("%H:%M %d/%m") if row.figures_at else "",
         "at_time": clock.local(row.figures_at).strftime("%H:%M") if row.figures_at else "",
         "ago": ago_text(row.figures_at, now),
-        "days": f"{days:g}" if days is not None else "",
+        "days": forecast_text(days),
     }
 
 
@@ -434,6 +441,7 @@ def _stay_page(
     }
     active = stay.status == StayStatus.ACTIVE
     records = selectors_treatment.treatment_records(stay)
+    case = response.case_for_stay(stay)
     for record in records:
         record.clinical_label = _clinical_label(record.clinical_state)  # type: ignore[attr-defined]
     return render(
@@ -446,7 +454,10 @@ def _stay_page(
             "records": records,
             "day": (today - treatment_services.chain_start(stay)).days + 1,
             "criteria": response.discharge_status(stay) if active else None,
-            "case": response.case_for_stay(stay),
+            "case": case,
+            "can_see_case": case is not None
+            and has_perm(request.user, Perm.CASE_VIEW)
+            and case_visible_qs(request.user).filter(pk=case.pk).exists(),
             "can_treat": has_perm(request.user, Perm.TREATMENT_RECORD) and active,
             "record_form": record_form or RecordForm(initial=record_initial),
             "transfer_form": transfer_form or _place_form(TransferForm, request),
