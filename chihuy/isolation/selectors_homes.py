@@ -189,6 +189,18 @@ def officers_of(*, units: Iterable[Unit]) -> list[User]:
     ]
 
 
+def household_candidates(*, home: HomeIsolation) -> list[Person]:
+    """Registry members of the household not in a stay now (someone who came home, a member found later)."""
+    if home.household_id is None:
+        return []
+    busy = Stay.objects.filter(status__in=HOLDING_STATUSES).values("person_id")
+    return list(
+        Person.objects.filter(household_id=home.household_id, is_active=True, merged_into__isnull=True)
+        .exclude(pk__in=busy)
+        .order_by("birth_year", "pk")
+    )
+
+
 # --- public page ------------------------------------------------------------------------------------------------
 
 

@@ -230,3 +230,28 @@ def test_door_sign_fits_one_a4_page(commune_officer: Any, family: dict[str, Any]
     document = HTML(string=doorsign_html(home, "http://testserver/cong-khai/khai-bao/x/")).render()
     assert len(document.pages) == 1
     assert (round(document.pages[0].width * 25.4 / 96), round(document.pages[0].height * 25.4 / 96)) == (210, 297)
+
+
+def test_a_household_member_found_later_is_added_from_the_registry(
+    commune_officer: Any, family: dict[str, Any], make_person: Any, admin_user: Any
+):
+    from chihuy.people.services import household_add_member
+
+    home = make_home(commune_officer, family)
+    son = make_person(full_name="Lò Văn Tú", birth_year=2005)
+    household_add_member(actor=admin_user, household=family["household"], person=son)
+    client = session_client(commune_officer)
+    body = client.get(reverse("web:isolation_home", args=[home.pk])).content.decode()
+    candidates = body[body.index('id="id_candidate"') :].split("</select>")[0]
+    assert f'<option value="{son.pk}">Lò Văn Tú</option>' in candidates
+    nobody = client.post(reverse("web:isolation_home_member_add", args=[home.pk]), {"cohort": "household"})
+    assert nobody.status_code == 422 and "Chọn người trong hộ hoặc nhập mã người." in nobody.content.decode()
+    response = client.post(
+        reverse("web:isolation_home_member_add", args=[home.pk]),
+        {"candidate": son.pk, "cohort": "household", "cohort_on": "2021-11-09"},
+    )
+    assert response.status_code == 302
+    stay = Stay.objects.get(home=home, person=son)
+    assert (stay.cohort, stay.release_on) == (Cohort.HOUSEHOLD, dt.date(2021, 11, 24))
+    body = client.get(reverse("web:isolation_home", args=[home.pk])).content.decode()
+    assert 'id="id_candidate"' not in body  # nobody of the household is left outside

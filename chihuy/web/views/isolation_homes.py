@@ -59,10 +59,14 @@ class CheckForm(StyledForm):
         label=gettext_lazy("Nhiệt độ (°C)"), required=False, max_digits=3, decimal_places=1, localize=True
     )
     spo2 = forms.IntegerField(label=gettext_lazy("SpO2 (%)"), required=False)
+    # Breathing difficulty is its own, prominent box (a danger sign), not one symptom among others.
     symptoms = forms.MultipleChoiceField(
-        label=gettext_lazy("Triệu chứng"), required=False, choices=Symptom.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Triệu chứng"),
+        required=False,
+        choices=[c for c in Symptom.choices if c[0] != Symptom.BREATHING],
+        widget=forms.CheckboxSelectMultiple,
     )
-    breathing_difficulty = forms.BooleanField(label=gettext_lazy("Khó thở"), required=False)
+    breathing_difficulty = forms.BooleanField(label=gettext_lazy("Khó thở, thở nhanh, hụt hơi"), required=False)
     note = forms.CharField(label=gettext_lazy("Ghi chú"), required=False, max_length=300)
 
     def values(self) -> home_services.CheckValues:
@@ -119,10 +123,32 @@ class RegisterForm(StyledForm):
 
 
 class MemberAddForm(StyledForm):
-    person = forms.IntegerField(label=gettext_lazy("Mã người (trong sổ dân cư)"))
+    candidate = forms.TypedChoiceField(
+        label=gettext_lazy("Người trong hộ (sổ dân cư)"), coerce=int, required=False, empty_value=None
+    )
+    person = forms.IntegerField(
+        label=gettext_lazy("hoặc mã người trong sổ dân cư"),
+        required=False,
+        help_text=gettext_lazy("Số ở cuối đường dẫn trang hồ sơ người (/people/…/)."),
+    )
     cohort = forms.ChoiceField(label=gettext_lazy("Là"), choices=HOME_COHORTS, initial=Cohort.HOUSEHOLD)
-    cohort_on = forms.DateField(label=gettext_lazy("Ngày phơi nhiễm / dương tính"))
+    cohort_on = forms.DateField(
+        label=gettext_lazy("Ngày phơi nhiễm / dương tính"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     fully_vaccinated = forms.BooleanField(label=gettext_lazy("Đã tiêm đủ liều / đã khỏi bệnh"), required=False)
+
+    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["candidate"], [("", "—")] + [(p.pk, p.full_name) for p in candidates])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = data.get("candidate") or data.get("person")
+        if not chosen:
+            raise forms.ValidationError(_("Chọn người trong hộ hoặc nhập mã người."))
+        data["person_id"] = chosen
+        return data
 
 
 class EndForm(StyledForm):
@@ -396,7 +422,10 @@ def _detail_context(request: HttpRequest, home: HomeIsolation, **forms_in: Any) 
         "days": days,
         "can_work": can_work,
         "check_form": forms_in.get("check_form") or OfficerCheckForm(stays=active),
-        "member_form": forms_in.get("member_form") or MemberAddForm(initial={"cohort_on": clock.today()}),
+        "member_form": forms_in.get("member_form")
+        or MemberAddForm(
+            candidates=home_selectors.household_candidates(home=home), initial={"cohort_on": clock.today()}
+        ),
         "end_form": forms_in.get("end_form") or EndForm(),
         "public_url": _public_url(request, home),
         "phone": home_services.commune_phone(home),
@@ -444,10 +473,10 @@ def home_checkin(request: HttpRequest, home_id: int) -> HttpResponse:
 @screen(Perm.HOME_ISOLATION)
 def home_member_add(request: HttpRequest, home_id: int) -> HttpResponse:
     home = iso_selectors.home_get(actor=request.user, home_id=home_id)
-    form = MemberAddForm(request.POST)
+    form = MemberAddForm(request.POST, candidates=home_selectors.household_candidates(home=home))
     if form.is_valid():
         data = form.cleaned_data
-        person = home_selectors.people_of(actor=request.user, ids=[data["person"]]).get(data["person"])
+        person = home_selectors.people_of(actor=request.user, ids=[data["person_id"]]).get(data["person_id"])
         try:
             if person is None:
                 raise ApplicationError.field("person", _("Không tìm thấy người này trong địa bàn của bạn."))
