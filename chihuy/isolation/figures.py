@@ -50,6 +50,10 @@ class IsolationNumbers:
     def oxygen_rows(self) -> list[tuple[str, str, int]]:
         return [(m.value, str(m.label), self.by_oxygen.get(m.value, 0)) for m in OxygenMode if m != OxygenMode.NONE]
 
+    def oxygen_used(self) -> list[tuple[str, str, int]]:
+        """The modalities in use now (for a one-line detail)."""
+        return [row for row in self.oxygen_rows() if row[2]]
+
 
 def isolation_numbers(*, actor: Any, within: str | None, start: dt.datetime, end: dt.datetime) -> IsolationNumbers:
     """The figures of the area `within` (inside the reader's) for the window [start, end); three grouped

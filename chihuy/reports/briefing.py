@@ -243,7 +243,7 @@ def briefing_xlsx(brief: Briefing) -> bytes:
             (
                 _("F0 thở oxy"),
                 iso.on_oxygen,
-                "; ".join(f"{label}: {n}" for _m, label, n in iso.oxygen_rows() if n),
+                "; ".join(f"{label}: {n}" for _m, label, n in iso.oxygen_used()),
             ),
             (_("F0 nhận điều trị mới / ra viện trong kỳ"), f"{iso.treatment_new} / {iso.discharged}", ""),
             (_("Tử vong trong kỳ"), iso.died, ""),

@@ -96,7 +96,7 @@ def test_screen_and_excel_show_the_line(scene: dict[str, Any], make_user: Any) -
         page = client.get("/giao-ban/")
         body = page.content.decode()
         assert 'id="briefing-isolation"' in body and 'id="briefing-missing"' not in body
-        assert '<td class="text-end" id="i-facility">2 / 2 / 1</td>' in body
+        assert '<td class="text-end text-nowrap" id="i-facility">2 / 2 / 1</td>' in body
         assert '<td class="text-end" id="i-died">1</td>' in body
         xlsx = client.get("/giao-ban/giao-ban.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active

@@ -39,6 +39,14 @@ from chihuy.web.views._common import scope, screen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
+# Short labels of the oxygen count tiles (the full label is their tooltip): the abbreviations wards use.
+OXYGEN_SHORT = {
+    OxygenMode.MASK: gettext_lazy("Oxy mask"),
+    OxygenMode.HFNC: "HFNC",
+    OxygenMode.NON_INVASIVE: gettext_lazy("Thở máy KXL"),
+    OxygenMode.INVASIVE: gettext_lazy("Thở máy XL"),
+    OxygenMode.ECMO: "ECMO",
+}
 OUTCOME_CHOICES = [
     ("recovered", gettext_lazy("Khỏi bệnh, ra viện")),
     ("died", gettext_lazy("Tử vong")),
@@ -225,7 +233,11 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
             "cursor": g.get("cursor"),
             "query": query.urlencode(),
             "tiers": [(t.value, t.label, by_tier.get(t.value, 0)) for t in Tier],
-            "oxygens": [(m.value, m.label, by_oxygen.get(m.value, 0)) for m in OxygenMode if m != OxygenMode.NONE],
+            "oxygens": [
+                (m.value, m.label, OXYGEN_SHORT.get(m, m.label), by_oxygen.get(m.value, 0))
+                for m in OxygenMode
+                if m != OxygenMode.NONE
+            ],
             "oxygen_choices": OxygenMode.choices,
             "states": ClinicalState.choices,
             "statuses": [
