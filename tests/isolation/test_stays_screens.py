@@ -116,3 +116,26 @@ def test_the_positive_action_with_an_active_case(stays: list[Stay], manager: Any
     html = client.get(f"/cach-ly/luot/{mate.pk}/").content.decode()
     assert StayEvent.objects.filter(stay=mate, kind=StayEventKind.CLOCK_RESTARTED).exists()
     assert "Tính lại thời gian cách ly" in html and "Lò Văn An (cùng phòng 101) dương tính" in html
+
+
+def test_the_lists_read_in_a_fixed_number_of_queries(
+    stays: list[Stay], quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any, api_client: Any
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, api = session_client(manager), api_client(manager)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as web:
+            assert client.get("/cach-ly/luot/").status_code == 200
+        with CaptureQueriesContext(connection) as rest:
+            assert api.get("/api/isolation/stays").status_code == 200
+        return len(web), len(rest)
+
+    counts()  # the first request of a token records its use
+    before = counts()
+    more = [make_person(full_name=f"Lò Văn Thêm {i}", sex="M") for i in range(4)]
+    admit_f1(quarantine, "102", more, D(2021, 11, 9))
+    assert counts() == before
+    assert before[1] <= 4

@@ -89,3 +89,24 @@ def test_without_an_actor_the_dispatch_is_skipped(quarantine: Facility, admit_f1
     assert result["missed_checkins_alerted"] == 0
     assert not Campaign.objects.exists()
     assert StayTest.objects.filter(status=TaskStatus.PENDING).count() == 3
+
+
+def test_dispatch_from_the_api_and_the_stays_screen(
+    quarantine: Facility, admit_f1: Any, make_person: Any, make_user: Any, api_client: Any, manager: Any
+):
+    from tests.conftest import session_client
+
+    admit_f1(quarantine, "101", [make_person(full_name="Lò Văn An", sex="M")], D(2021, 11, 9))
+    assert api_client(manager).post("/api/isolation/stays/tests-dispatch", {}).status_code == 403
+    district = make_user(Role.HEALTH_OFFICER, "12/106/")
+    r = api_client(district).post("/api/isolation/stays/tests-dispatch", {})
+    assert r.status_code == 200
+    assert r.json()["tests"] == 1 and r.json()["skipped"] == [] and len(r.json()["campaigns"]) == 1
+
+    admit_f1(quarantine, "101", [make_person(full_name="Lò Văn Bình", sex="M")], D(2021, 11, 9))
+    client = session_client(district)
+    assert 'id="dispatch-form"' in client.get("/cach-ly/luot/").content.decode()
+    html = client.post("/cach-ly/luot/giao-xet-nghiem/", follow=True).content.decode()
+    assert f"Đã giao lấy mẫu 1 lượt xét nghiệm đến hạn (đợt {r.json()['campaigns'][0]})." in html
+    assert Campaign.objects.get().targets.count() == 2
+    assert session_client(manager).post("/cach-ly/luot/giao-xet-nghiem/").status_code == 403

@@ -153,6 +153,12 @@ class PositiveOut(Schema):
     messages: int
 
 
+class DispatchOut(Schema):
+    tests: int = Field(description="Số ngày xét nghiệm vừa giao lấy mẫu")
+    campaigns: list[str] = Field(description="Mã các đợt lấy mẫu đã lập hoặc bổ sung")
+    skipped: list[str] = Field(description="Nhóm chưa giao được và lý do")
+
+
 class MonitoringPage(Schema):
     items: list[MonitoringOut]
     next_cursor: str | None

@@ -11,6 +11,7 @@ from ninja import Query, Router
 
 from chihuy.accounts.access import within_unit
 from chihuy.api.isolation.schemas_stays import (
+    DispatchOut,
     MonitoringPage,
     MonitoringQuery,
     PositiveOut,
@@ -101,6 +102,16 @@ def positive_stay(request: HttpRequest, stay_id: int) -> Any:
         "restarted": [s.pk for s in outcome.restarted],
         "messages": outcome.messages,
     }
+
+
+@router.post(
+    "/stays/tests-dispatch",
+    response=DispatchOut,
+    summary="Giao lấy mẫu các ngày xét nghiệm đến hạn của người cách ly trong địa bàn (đợt lấy mẫu theo khu, theo xã)",
+)
+def dispatch_tests(request: HttpRequest) -> Any:
+    result = response.tests_dispatch(actor=_actor(request), on=clock.today())
+    return {"tests": result.tests, "campaigns": result.campaigns, "skipped": result.skipped}
 
 
 @router.get("/monitorings", response=MonitoringPage, summary="Theo dõi sức khỏe sau cách ly / nhập cảnh trong địa bàn")

@@ -136,6 +136,7 @@ def stay_list(request: HttpRequest) -> HttpResponse:
             "export_query": urlencode({**query, "format": "xlsx"}),
             "cursor": cursor,
             "filtered": bool(query),
+            "can_dispatch": has_perm(actor, Perm.CAMPAIGN_MANAGE),
         },
     )
 
@@ -256,6 +257,25 @@ def stay_positive(request: HttpRequest, stay_id: int) -> HttpResponse:
     return redirect("web:isolation_stay", stay_id=stay.pk)
 
 
+@require_POST
+@screen(Perm.CAMPAIGN_MANAGE)
+def stays_tests_dispatch(request: HttpRequest) -> HttpResponse:
+    """Send the test days due today of the area's quarantine stays to sampling (what the daily sweep does)."""
+    actor: Any = request.user
+    result = response.tests_dispatch(actor=actor, on=clock.today())
+    if result.tests:
+        messages.success(
+            request,
+            _("Đã giao lấy mẫu %(n)s lượt xét nghiệm đến hạn (đợt %(c)s).")
+            % {"n": result.tests, "c": ", ".join(result.campaigns)},
+        )
+    else:
+        messages.info(request, _("Không có ngày xét nghiệm nào đến hạn chưa giao."))
+    for skipped in result.skipped:
+        messages.error(request, skipped)
+    return redirect("web:isolation_stays")
+
+
 # --- monitorings -----------------------------------------------------------------------------------------
 
 
@@ -326,6 +346,7 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
 
 urlpatterns: list[Any] = [
     path("cach-ly/luot/", stay_list, name="isolation_stays"),
+    path("cach-ly/luot/giao-xet-nghiem/", stays_tests_dispatch, name="isolation_stays_tests_dispatch"),
     path("cach-ly/luot/<int:stay_id>/", stay_detail, name="isolation_stay"),
     path("cach-ly/luot/<int:stay_id>/hoan-thanh/", stay_release, name="isolation_stay_release"),
     path("cach-ly/luot/<int:stay_id>/duong-tinh/", stay_positive, name="isolation_stay_positive"),
