@@ -184,7 +184,12 @@ def group_propose(
 
 
 def group_admit(
-    *, actor: Any, facility: Facility, admissions: Sequence[Admission], reserve: bool = False
+    *,
+    actor: Any,
+    facility: Facility,
+    admissions: Sequence[Admission],
+    reserve: bool = False,
+    at: dt.datetime | None = None,
 ) -> list[Stay]:
     """Admit the group (or reserve their beds for the arrival) with the beds the manager accepted or changed: all
     or nothing; a bed breaking a cohort rule needs the row's `flag_reason` and is flagged."""
@@ -205,7 +210,7 @@ def group_admit(
             )
             for a in admissions
         ]
-    return stays_admit(actor=actor, kind=kind, admissions=admissions, facility=facility, reserve=reserve)
+    return stays_admit(actor=actor, kind=kind, admissions=admissions, facility=facility, reserve=reserve, at=at)
 
 
 def admit_one(
