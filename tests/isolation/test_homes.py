@@ -258,3 +258,22 @@ def test_a_tracer_cannot_register(make_user: Any, commune_officer: Any, family: 
     with pytest.raises(ApplicationError) as exc:
         register(commune_officer, family, actor=tracer)
     assert exc.value.code == ErrorCode.PERMISSION_DENIED
+
+
+def test_a_self_check_flipping_back_to_danger_within_the_hour_alerts_once(
+    commune_officer: Any, family: dict[str, Any], pinned_clock: Any
+):
+    home = register(commune_officer, family)
+    stay = Stay.objects.get(home=home, person=family["father"])
+    public_checkin(token=home.token, stay_id=stay.pk, values=CheckValues(spo2=94))
+    pinned_clock.shift(dt.timedelta(minutes=5))
+    public_checkin(token=home.token, stay_id=stay.pk, values=CheckValues(spo2=98))
+    pinned_clock.shift(dt.timedelta(minutes=5))
+    again = public_checkin(token=home.token, stay_id=stay.pk, values=CheckValues(spo2=93))
+    assert again.danger is True and CheckIn.objects.filter(stay=stay).count() == 1
+    assert Message.objects.filter(template="isolation.home_danger").count() == 1
+    # The officer's call the next day finds it again: told again.
+    pinned_clock.shift(dt.timedelta(days=1))
+    checkin_record(actor=commune_officer, stay=stay, source=CheckSource.CALL, values=CheckValues(spo2=92))
+    assert Message.objects.filter(template="isolation.home_danger").count() == 2
+    assert StayEvent.objects.filter(stay=stay, kind=StayEventKind.TRANSFER_PROPOSED).count() == 1

@@ -11,7 +11,8 @@ Decisions:
 - A self check-in (door sign link) declared again by the same member within `SELF_REPEAT_MINUTES` of their last
   self check of the day corrects it (values and time) instead of adding a row: a refreshed or double-submitted
   phone form never floods the table, and the latest values are the ones judged. Officers' calls and visits always
-  add a row.
+  add a row. The sign's link is a household secret, so there is no per-IP limit; a self check flipping to danger
+  again within the hour of the transfer proposal does not alert twice.
 """
 
 from __future__ import annotations
@@ -427,6 +428,12 @@ def checkin_record(
         since = now - dt.timedelta(minutes=SELF_REPEAT_MINUTES)
         check = CheckIn.objects.filter(stay=stay, source=CheckSource.SELF, at__gte=since, on=on).order_by("-at").first()
     was_danger = bool(check and check.danger)
+    # A self check corrected back and forth within the hour alerts once (a typo, or a prank with the sign's link).
+    alerted_recently = (
+        source == CheckSource.SELF
+        and stay.transfer_proposed_at is not None
+        and now - stay.transfer_proposed_at < dt.timedelta(minutes=SELF_REPEAT_MINUTES)
+    )
     if check is None:
         check = CheckIn(stay=stay, source=source)
     check.at = now
@@ -456,7 +463,7 @@ def checkin_record(
             after={"transfer_proposed_at": now, "transfer_reason": stay.transfer_reason},
         )
     stay.save(update_fields=fields)
-    if reasons and not was_danger and stay.home is not None:
+    if reasons and not was_danger and not alerted_recently and stay.home is not None:
         _alert_danger(stay.home, stay, check)
     return check
 
