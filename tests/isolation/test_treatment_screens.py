@@ -113,3 +113,9 @@ def test_admit_record_transfer_and_discharge_on_screens(
     listing = client.get("/cach-ly/dieu-tri/", {"tang": 2})
     assert [s.pk for s in listing.context["page"].items] == [new.pk]
     assert client.get("/cach-ly/dieu-tri/", {"oxy": "hfnc"}).context["page"].items == []
+    export = client.get("/cach-ly/dieu-tri/xuat.xlsx", {"trang_thai": "all"})
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(export.content)).active.iter_rows()]
+    assert [r[2:5] + r[8:9] + r[10:11] for r in rows[1:]] == [
+        [f0_case.number, tier2.name, 2, "Oxy gọng mũi / mặt nạ", "Đang cách ly / điều trị"],
+        [f0_case.number, tier1.name, 1, "Oxy gọng mũi / mặt nạ", "Đã chuyển nơi khác"],
+    ]

@@ -192,27 +192,39 @@ def _int(raw: str | None) -> int | None:
         return None
 
 
+def _list_filters(request: HttpRequest) -> dict[str, Any]:
+    g = request.GET
+    oxygen = g.get("oxy", "")
+    state = g.get("lam_sang", "")
+    status = g.get("trang_thai", StayStatus.ACTIVE)
+    return {
+        "tier": _int(g.get("tang")),
+        "oxygen": oxygen if oxygen in OxygenMode.values else "",
+        "state": state if state in ClinicalState.values else "",
+        "status": status if status in [*StayStatus.values, "all"] else StayStatus.ACTIVE,
+        "facility": _int(g.get("co_so")),
+        "q": g.get("q", ""),
+    }
+
+
+def _filtered(request: HttpRequest, f: dict[str, Any]) -> Any:
+    return selectors_treatment.treatment_list(
+        actor=request.user,
+        within=scope(request) or None,
+        tier=f["tier"],
+        oxygen_mode=f["oxygen"],
+        clinical_state=f["state"],
+        facility_id=f["facility"],
+        status=f["status"],
+        search=f["q"],
+    )
+
+
 @screen(Perm.ISOLATION_VIEW)
 def treatment_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    tier = _int(g.get("tang"))
-    oxygen = g.get("oxy", "")
-    oxygen = oxygen if oxygen in OxygenMode.values else ""
-    state = g.get("lam_sang", "")
-    state = state if state in ClinicalState.values else ""
-    status = g.get("trang_thai", StayStatus.ACTIVE)
-    status = status if status in [*StayStatus.values, "all"] else StayStatus.ACTIVE
-    facility_id = _int(g.get("co_so"))
-    qs = selectors_treatment.treatment_list(
-        actor=request.user,
-        within=scope(request) or None,
-        tier=tier,
-        oxygen_mode=oxygen,
-        clinical_state=state,
-        facility_id=facility_id,
-        status=status,
-        search=g.get("q", ""),
-    )
+    f = _list_filters(request)
+    qs = _filtered(request, f)
     order = ["-clock_start_on", "-id"]
     try:
         page = keyset_page(qs, order=order, cursor=g.get("cursor"), limit=PAGE_SIZE)
@@ -249,17 +261,53 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
                 ("all", _("Tất cả")),
             ],
             "facilities": selectors_treatment.treatment_facilities(actor=request.user, within=scope(request) or None),
-            "f": {
-                "tier": tier,
-                "oxygen": oxygen,
-                "state": state,
-                "status": status,
-                "facility": facility_id,
-                "q": g.get("q", ""),
-            },
+            "f": f,
             "can_treat": has_perm(request.user, Perm.TREATMENT_RECORD),
         },
     )
+
+
+@screen(Perm.ISOLATION_VIEW)
+def treatment_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as a workbook (every row, not one page)."""
+    qs = _filtered(request, _list_filters(request))
+    headers = [
+        _("họ tên"),
+        _("năm sinh"),
+        _("mã ca"),
+        _("cơ sở"),
+        _("tầng"),
+        _("phòng"),
+        _("giường"),
+        _("lâm sàng"),
+        _("hỗ trợ hô hấp"),
+        _("từ ngày"),
+        _("trạng thái"),
+        _("kết thúc lúc"),
+        _("lý do kết thúc"),
+    ]
+    rows = [
+        [
+            s.person.full_name,
+            s.person.birth_date.year if s.person.birth_date else s.person.birth_year,
+            s.case_number,
+            s.facility.name if s.facility else "",
+            s.tier,
+            s.room.code if s.room else "",
+            s.bed.code if s.bed else "",
+            _clinical_label(s.clinical_state),
+            str(OxygenMode(s.oxygen_mode).label) if s.oxygen_mode in OxygenMode.values else "",
+            s.clock_start_on.strftime("%d/%m/%Y"),
+            str(StayStatus(s.status).label),
+            clock.local(s.ended_at).strftime("%H:%M %d/%m/%Y") if s.ended_at else "",
+            s.end_reason,
+        ]
+        for s in qs.iterator(chunk_size=2000)
+    ]
+    body = write_xlsx(title=_("F0 điều trị"), headers=[str(h) for h in headers], rows=rows)
+    out = HttpResponse(body, content_type=XLSX)
+    out["Content-Disposition"] = f'attachment; filename="f0-dieu-tri-{clock.local(clock.now()):%Y%m%d-%H%M}.xlsx"'
+    return out
 
 
 # --- forms -------------------------------------------------------------------------------------------
@@ -573,6 +621,7 @@ urlpatterns: list[Any] = [
     path("cach-ly/cong-suat/bang/", capacity_body, name="isolation_capacity_body"),
     path("cach-ly/cong-suat.xlsx", capacity_export, name="isolation_capacity_export"),
     path("cach-ly/dieu-tri/", treatment_list, name="isolation_treatment"),
+    path("cach-ly/dieu-tri/xuat.xlsx", treatment_export, name="isolation_treatment_export"),
     path("cach-ly/dieu-tri/tiep-nhan/", treatment_admit, name="isolation_treatment_admit"),
     path("cach-ly/dieu-tri/giuong/", bed_options, name="isolation_treatment_beds"),
     path("cach-ly/dieu-tri/<int:stay_id>/", treatment_stay, name="isolation_treatment_stay"),
