@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -165,6 +165,14 @@ def _field_errors(form: forms.Form, exc: ApplicationError, renames: dict[str, st
     renames = renames or {}
     fixed = [{**d, "field": renames.get(str(d.get("field", "")), d.get("field"))} for d in details]
     apply_error(form, ApplicationError(exc.code, exc.message, fixed))
+
+
+def _url_or_none(name: str, *args: Any) -> str | None:
+    """A link to a screen another part of the app may not have yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
 
 
 def _public_url(request: HttpRequest, home: HomeIsolation) -> str:
@@ -409,6 +417,8 @@ def home_create(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, home: HomeIsolation, **forms_in: Any) -> dict[str, Any]:
     members = home_selectors.home_members(home=home)
+    for member in members:
+        member.url = _url_or_none("web:isolation_stay", member.stay.pk)  # type: ignore[attr-defined]
     active = [m.stay for m in members if m.stay.status == StayStatus.ACTIVE]
     can_work = has_perm(request.user, Perm.HOME_ISOLATION) and home.status == HomeStatus.ACTIVE
     labels = dict(Symptom.choices)
