@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from chihuy.accounts.roles import Perm
 from chihuy.cases import services as case_services
 from chihuy.cases.enums import CaseStatus
 from chihuy.cases.models import Case
-from chihuy.cases.selectors import person_standing
+from chihuy.cases.selectors import case_visible_qs, person_standing
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.policies import policy_row
@@ -107,6 +108,22 @@ def _active_case(person: Person) -> Case:
             "person", _("%(n)s không có ca F0 đang hoạt động: chỉ tiếp nhận điều trị F0.") % {"n": person.full_name}
         )
     return Case.objects.get(number=number)
+
+
+def f0_waiting(*, actor: Any, within: str | None = None) -> QuerySet[Case]:
+    """Active cases of the reader's area whose person is not under treatment in a facility (the queue of F0 to
+    admit), oldest report first; each with `held_kind` — the quarantine or home stay they still hold, if any."""
+    require_perm(actor, Perm.CASE_VIEW)
+    treated = Stay.objects.filter(person_id=OuterRef("person_id"), kind=StayKind.TREATMENT, status__in=HOLDING_STATUSES)
+    held = Stay.objects.filter(person_id=OuterRef("person_id"), status__in=HOLDING_STATUSES).values("kind")[:1]
+    return (
+        case_visible_qs(actor, within=within)
+        .filter(status=CaseStatus.ACTIVE, person__isnull=False)
+        .exclude(Exists(treated))
+        .annotate(held_kind=Subquery(held))
+        .select_related("person", "unit")
+        .order_by("reported_at", "id")
+    )
 
 
 def case_for_stay(stay: Stay) -> Case | None:

@@ -74,6 +74,9 @@ def test_admit_record_transfer_and_discharge_on_screens(
 ):
     client = session_client(commune_officer)
     tier1, tier2 = treatment_facilities[1], treatment_facilities[2]
+    queue = client.get("/cach-ly/dieu-tri/tiep-nhan/")
+    assert [c.number for c in queue.context["waiting"].items] == [f0_case.number]
+    assert f'data-case="{f0_case.number}"' in queue.content.decode()
     page = client.get("/cach-ly/dieu-tri/tiep-nhan/", {"ma_ca": f0_case.number})
     assert page.context["case"] == f0_case
     beds = client.get("/cach-ly/dieu-tri/giuong/", {"facility": tier1.pk}).content.decode()
@@ -91,6 +94,7 @@ def test_admit_record_transfer_and_discharge_on_screens(
     )
     assert response.status_code == 302
     assert TreatmentRecord.objects.get(stay=stay).oxygen_mode == "mask"
+    assert client.get("/cach-ly/dieu-tri/tiep-nhan/").context["waiting"].items == []
     # Transfer without a reason: the error sits beside the field; nothing moved.
     tier2_bed = free_beds(tier2, "T2-01")[0]
     response = client.post(f"/cach-ly/dieu-tri/{stay.pk}/chuyen/", {"facility": tier2.pk, "bed": tier2_bed.pk})

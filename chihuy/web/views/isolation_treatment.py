@@ -29,7 +29,7 @@ from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.pagination import keyset_page
 from chihuy.core.tabular import write_xlsx
 from chihuy.isolation import policies, selectors, selectors_treatment
-from chihuy.isolation.enums import FacilityKind, OxygenMode, StayStatus, Tier
+from chihuy.isolation.enums import FacilityKind, OxygenMode, StayKind, StayStatus, Tier
 from chihuy.isolation.models import Facility, Stay
 from chihuy.isolation.selectors import CapacityOverview, CapacityRow
 from chihuy.isolation.services import treatment as treatment_services
@@ -468,10 +468,27 @@ def treatment_admit(request: HttpRequest) -> HttpResponse:
             if not out.case_updated and out.case_note:
                 messages.warning(request, out.case_note)
             return redirect("web:isolation_treatment_stay", stay_id=out.stay.pk)
+    waiting = None
+    if case is None and has_perm(request.user, Perm.CASE_VIEW):
+        order = ["reported_at", "id"]
+        queue = response.f0_waiting(actor=request.user, within=scope(request) or None)
+        try:
+            waiting = keyset_page(queue, order=order, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+        except ApplicationError:
+            waiting = keyset_page(queue, order=order, cursor=None, limit=PAGE_SIZE)
     return render(
         request,
         "web/isolation/treatment/admit.html",
-        {"number": number, "case": case, "held": held, "lookup_error": lookup_error, "form": form},
+        {
+            "number": number,
+            "case": case,
+            "held": held,
+            "lookup_error": lookup_error,
+            "form": form,
+            "waiting": waiting,
+            "cursor": request.GET.get("cursor"),
+            "stay_kinds": dict(StayKind.choices),
+        },
         status=422 if request.method == "POST" and (form.errors or lookup_error) else 200,
     )
 
