@@ -221,3 +221,32 @@ def test_registering_an_f1_at_home_closes_their_tracing_step(
     assert response.status_code == 201
     item = Classification.objects.get(person=family["father"])
     assert item.trace_status == TraceStatus.HOME_ISOLATION and item.isolated_at is not None
+
+
+def test_the_list_pages_by_attention_then_date(
+    api_client: Any, commune_officer: Any, home: dict[str, Any], family: dict[str, Any], make_person: Any
+):
+    client = api_client(commune_officer)
+    made = [home["id"]]
+    for name in ("Vàng A Sủ", "Lù Thị Dua"):
+        body = payload(
+            commune_officer,
+            family,
+            household_id=None,
+            members=[{"person_id": make_person(full_name=name).pk, "cohort_on": "2021-11-09"}],
+        )
+        made.append(client.post(f"{BASE}/homes", body).json()["id"])
+    danger_stay = Stay.objects.get(home_id=made[1])
+    client.post(f"{BASE}/stays/{danger_stay.pk}/checkins", {"source": "call", "spo2": 92})
+    seen: list[int] = []
+    cursor = None
+    while True:
+        query = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get(f"{BASE}/homes", query).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [made[1], made[2], made[0]]
+    assert [i["id"] for i in client.get(f"{BASE}/homes", {"attention": "danger"}).json()["items"]] == [made[1]]
+    assert [i["id"] for i in client.get(f"{BASE}/homes", {"q": "Lù Thị Dua"}).json()["items"]] == [made[2]]
