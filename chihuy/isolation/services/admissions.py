@@ -293,7 +293,7 @@ def stay_move(*, actor: Any, stay: Stay, bed: Bed, reason: str = "", at: dt.date
         raise ApplicationError.field("bed", _("Không tìm thấy giường trong địa bàn của bạn."), ErrorCode.NOT_FOUND)
     for facility_id in sorted({stay.facility_id, target.pk}):
         lock_facility(facility_id)
-    stay = Stay.objects.select_for_update().select_related("person", "facility", "room", "bed").get(pk=stay.pk)
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)  # related rows read after the lock
     target = Facility.objects.get(pk=target.pk)
     if stay.status not in HOLDING_STATUSES:
         raise ApplicationError(
