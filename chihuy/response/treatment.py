@@ -3,10 +3,10 @@ or home stay they still hold ended POSITIVE, the case's treatment place and time
 treatment"), and the end of a treatment (discharge by the policy's criteria with the lab's negatives, death,
 transfer out of the province) moving the case.
 
-The case's own writes (`cases.services.case_update` / `case_transition`) need the right to report cases in the
-case's area: a treatment officer who holds it (a health officer) moves the case in the same transaction; one who
-does not (a facility manager) still admits or discharges, and the outcome says the case is left for the
-epidemiology team (`case_updated` False, with the reason)."""
+The case follows in the same transaction through `cases.services.case_treatment_started` / `case_treatment_closed`:
+the admission or the discharge (by the policy's criteria) authorises it, so a facility manager without case.report
+still closes the 5S step "F0 in treatment" and the case. A quarantine stay the F0 still holds ends POSITIVE through
+`response.isolation.positive_in_stays`, which restarts the roommates' clocks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chihuy.accounts.access import has_perm, in_jurisdiction, require_perm
+from chihuy.accounts.access import require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.cases import services as case_services
 from chihuy.cases.enums import CaseStatus
@@ -35,6 +35,7 @@ from chihuy.isolation.services import treatment as services
 from chihuy.isolation.services.stays import Admission, stay_end, stays_admit
 from chihuy.labs.selectors import negative_tests
 from chihuy.people.models import Person
+from chihuy.response.isolation import positive_in_stays
 
 OUTCOMES: dict[str, str] = {
     "recovered": CaseStatus.RECOVERED,
@@ -91,16 +92,6 @@ class DischargeStatus:
         return _("%(a)s (hoặc, không cần xét nghiệm: %(b)s)") % {"a": test_gap, "b": time_gap}
 
 
-def _case_writable(actor: Any, case: Case) -> tuple[bool, str]:
-    if not has_perm(actor, Perm.CASE_REPORT):
-        return False, _("Tài khoản không có quyền cập nhật ca bệnh: đề nghị cán bộ dịch tễ cập nhật ca %(n)s.") % {
-            "n": case.number
-        }
-    if not in_jurisdiction(actor, case.unit_path):
-        return False, _("Ca %(n)s thuộc địa bàn khác: đề nghị nơi quản lý ca cập nhật.") % {"n": case.number}
-    return True, ""
-
-
 def _active_case(person: Person) -> Case:
     number = person_standing([person.pk])[person.pk].active_case_number
     if not number:
@@ -153,22 +144,27 @@ def treatment_admit(
     case = _active_case(person)
     if clinical_state not in services.CLINICAL_STATES:
         raise ApplicationError.field("clinical_state", _("Tình trạng lâm sàng không hợp lệ."))
-    ended: list[Stay] = []
-    for held in Stay.objects.filter(person=person, status__in=HOLDING_STATUSES).order_by("pk"):
-        if held.kind == StayKind.TREATMENT:
+    held = list(Stay.objects.filter(person=person, status__in=HOLDING_STATUSES).select_related("facility"))
+    for current in held:
+        if current.kind == StayKind.TREATMENT:
             raise ApplicationError.field(
                 "person",
                 _("%(n)s đang điều trị tại %(f)s: dùng chức năng chuyển tầng/cơ sở.")
-                % {"n": person.full_name, "f": held.facility.name if held.facility else ""},
+                % {"n": person.full_name, "f": current.facility.name if current.facility else ""},
                 ErrorCode.CONFLICT,
             )
-        status = StayStatus.POSITIVE if held.status == StayStatus.ACTIVE else StayStatus.CANCELLED
+    # A quarantine stay ends POSITIVE and the roommates' clocks restart (as for a positive lab result).
+    ended: list[Stay] = list(
+        positive_in_stays(actor=actor, person_ids=[person.pk], case_numbers={person.pk: case.number}).ended
+    )
+    # An F0 isolating at home (or kept in a quarantine room) leaves it for the facility.
+    for current in Stay.objects.filter(person=person, status__in=HOLDING_STATUSES).order_by("pk"):
         ended.append(
             stay_end(
                 actor=actor,
-                stay=held,
-                status=status,
-                reason=_("Dương tính (ca %(n)s): chuyển điều trị F0.") % {"n": case.number},
+                stay=current,
+                status=StayStatus.TRANSFERRED if current.status == StayStatus.ACTIVE else StayStatus.CANCELLED,
+                reason=_("Chuyển điều trị tại %(f)s (ca %(n)s).") % {"f": facility.name, "n": case.number},
                 perm=Perm.TREATMENT_RECORD,
             )
         )
@@ -197,9 +193,8 @@ def treatment_admit(
     )
     stay.refresh_from_db()
     out = Admitted(stay=stay, case_number=case.number, ended=ended)
-    out.case_updated, out.case_note = _case_writable(actor, case)
-    if out.case_updated:
-        case_services.case_update(actor=actor, case=case, treatment_place=facility.name, clinical_state=clinical_state)
+    case_services.case_treatment_started(actor=actor, case=case, place=facility.name, clinical_state=clinical_state)
+    out.case_updated = True
     return out
 
 
@@ -298,13 +293,12 @@ def treatment_discharge(
     out = Discharged(stay=ended, monitoring=monitoring)
     target = OUTCOMES[outcome]
     if case is not None and target and case.status == CaseStatus.ACTIVE:
-        out.case_updated, out.case_note = _case_writable(actor, case)
-        if out.case_updated:
-            case_services.case_transition(
-                actor=actor,
-                case=case,
-                to=target,
-                reason=text,
-                died_on=(died_on or clock.today()) if target == CaseStatus.DIED else None,
-            )
+        case_services.case_treatment_closed(
+            actor=actor,
+            case=case,
+            to=target,
+            reason=text,
+            died_on=(died_on or clock.today()) if target == CaseStatus.DIED else None,
+        )
+        out.case_updated = True
     return out

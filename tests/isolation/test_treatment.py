@@ -89,14 +89,35 @@ def test_admission_ends_the_quarantine_and_sets_the_case_treatment_place(
     assert treatment_facilities[1].beds_occupied == 1
 
 
-def test_a_facility_manager_admits_and_the_case_is_left_to_epidemiology(
+def test_a_facility_manager_admits_and_the_case_follows(
     treatment_facilities: dict[int, Facility], f0: Any, manager: Any
 ):
+    """The manager holds no case.report: the admission itself authorises the case's treatment place and the 5S
+    step "F0 in treatment", audited as the manager."""
     out = admit(manager, f0, treatment_facilities[1], "T1-01")
     assert out.stay.status == StayStatus.ACTIVE
-    assert out.case_updated is False
-    assert out.case_number in out.case_note
-    assert Case.objects.get(number=out.case_number).treatment_place == ""
+    assert out.case_updated is True
+    case = Case.objects.get(number=out.case_number)
+    assert case.treatment_place == treatment_facilities[1].name and case.treatment_at is not None
+    event = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("-id").first()
+    assert event is not None and event.actor == manager and event.after["treatment_place"] == case.treatment_place
+
+
+def test_admitting_a_quarantined_f0_restarts_the_roommates_clocks(
+    treatment_facilities: dict[int, Facility],
+    quarantine: Facility,
+    admit_f1: Any,
+    f0: Any,
+    make_person: Any,
+    manager: Any,
+    pinned_clock: Any,
+):
+    roommate = make_person(full_name="Lò Văn Sáu", sex="M")
+    (_own, mate) = admit_f1(quarantine, "102", [f0, roommate], D(2021, 11, 6))
+    pinned_clock.move_to(dt.datetime(2021, 11, 12, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    admit(manager, f0, treatment_facilities[1], "T1-01")
+    mate.refresh_from_db()
+    assert (mate.clock_start_on, mate.release_on) == (D(2021, 11, 12), D(2021, 11, 26))
 
 
 def test_one_record_per_day_a_later_entry_corrects_it(

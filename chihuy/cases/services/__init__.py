@@ -7,6 +7,8 @@ from chihuy.cases.services.cases import (
     case_report,
     case_set_sources,
     case_transition,
+    case_treatment_closed,
+    case_treatment_started,
     case_update,
     fives_refresh,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "case_report",
     "case_set_sources",
     "case_transition",
+    "case_treatment_closed",
+    "case_treatment_started",
     "case_update",
     "classifications_mark_isolated",
     "cluster_add_cases",

@@ -409,18 +409,26 @@ def case_transition(
     if to == CaseStatus.RULED_OUT and rule_out_reason not in RuleOutReason.values:
         raise ApplicationError.field("rule_out_reason", _("Chọn lý do loại trừ."))
     if to == CaseStatus.DIED:
-        if died_on is None:
-            raise ApplicationError.field("died_on", _("Ghi ngày tử vong."))
-        _check_dates(
-            detected_at=case.detected_at,
-            sample_date=case.sample_date,
-            onset_date=case.onset_date,
-            asymptomatic=case.asymptomatic,
-            died_on=died_on,
-        )
-        if died_on < (case.sample_date or clock.localdate(case.detected_at)) - dt.timedelta(days=30):
-            raise ApplicationError.field("died_on", _("Ngày tử vong trước ngày lấy mẫu."))
-        case.died_on = died_on
+        _set_died_on(case, died_on)
+    return _transition_apply(actor=actor, case=case, to=to, reason=reason, rule_out_reason=rule_out_reason)
+
+
+def _set_died_on(case: Case, died_on: dt.date | None) -> None:
+    if died_on is None:
+        raise ApplicationError.field("died_on", _("Ghi ngày tử vong."))
+    _check_dates(
+        detected_at=case.detected_at,
+        sample_date=case.sample_date,
+        onset_date=case.onset_date,
+        asymptomatic=case.asymptomatic,
+        died_on=died_on,
+    )
+    if died_on < (case.sample_date or clock.localdate(case.detected_at)) - dt.timedelta(days=30):
+        raise ApplicationError.field("died_on", _("Ngày tử vong trước ngày lấy mẫu."))
+    case.died_on = died_on
+
+
+def _transition_apply(*, actor: Any, case: Case, to: str, reason: str, rule_out_reason: str = "") -> Case:
     label = RuleOutReason(rule_out_reason).label if to == CaseStatus.RULED_OUT else CaseStatus(to).label
     text = f"{label}: {reason.strip()}" if reason.strip() else str(label)
     before = {"status": case.status}
@@ -437,6 +445,46 @@ def case_transition(
         case=case,
     )
     return case
+
+
+@transaction.atomic
+def case_treatment_started(*, actor: Any, case: Case, place: str, clinical_state: str = "") -> Case:
+    """A treatment facility admitted the F0: the case's treatment place and, the first time, the 5S step "F0 in
+    treatment". Called by `response` after the admission the isolation services authorised (the facility's
+    manager need not hold case.report); audited as that actor."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = snapshot(case)
+    case.treatment_place = place.strip()[:300]
+    if clinical_state:
+        if clinical_state not in ClinicalState.values:
+            raise ApplicationError.field("clinical_state", _("Tình trạng lâm sàng không hợp lệ."))
+        case.clinical_state = clinical_state
+    if case.treatment_at is None:
+        case.treatment_at = clock.now()
+    case.save(update_fields=["treatment_place", "clinical_state", "treatment_at", "updated_at"])
+    old, new = diff(before, snapshot(case))
+    if new:
+        audit_record(actor=actor, action="update", obj=case, before=old, after=new)
+    return case
+
+
+@transaction.atomic
+def case_treatment_closed(*, actor: Any, case: Case, to: str, reason: str, died_on: dt.date | None = None) -> Case:
+    """A treatment facility discharged the F0 recovered, or recorded the death: the case follows (and stops being
+    a source, as with `case_transition`). Called by `response` after the discharge the isolation services
+    authorised by the policy's criteria."""
+    if to not in (CaseStatus.RECOVERED, CaseStatus.DIED):
+        raise ApplicationError.field("to", _("Kết quả điều trị không hợp lệ."))
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if to not in CASE_TRANSITIONS.get(case.status, set()):
+        raise ApplicationError(
+            ErrorCode.INVALID_TRANSITION,
+            _("Không chuyển được ca từ “%(a)s” sang “%(b)s”.")
+            % {"a": CaseStatus(case.status).label, "b": CaseStatus(to).label},
+        )
+    if to == CaseStatus.DIED:
+        _set_died_on(case, died_on)
+    return _transition_apply(actor=actor, case=case, to=to, reason=reason)
 
 
 @transaction.atomic
