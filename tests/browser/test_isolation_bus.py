@@ -131,6 +131,8 @@ def test_24_f1_from_one_bus_assigned_on_the_map_without_mixing_cohorts(
         assert page.locator("[data-room='101'] .occupancy").inner_text() == "2/4"
         assert page.locator("[data-room='105'] .occupancy").inner_text() == "4/4"
         assert page.locator("[data-room='101'] .day-count").inner_text().startswith("Ngày 1")
+        assert page.locator("[data-room='101'] .cohort-on").inner_text() == "Phơi nhiễm 30/10 · Nam"
+        assert page.locator("[data-room='105'] .cohort-on").inner_text() == "Phơi nhiễm 08/11 · Nam, Nữ"
         assert page.locator("#map-legend li").count() == 5
         page.goto(f"{live_server.url}/cach-ly/khu/{nha_b.pk}/so-do/")
         states = page.locator("#room-grid .room-tile").evaluate_all("tiles => tiles.map(t => t.dataset.state)")

@@ -148,6 +148,7 @@ def test_the_room_map_shows_tiles_by_state_and_refreshes(
     states = dict(re.findall(r'data-room="(\d+)" data-state="(\w+)"', body))
     assert states == {"101": "f1", "102": "cleaning", "103": "closed", "104": "empty", "105": "empty", "106": "empty"}
     assert "Ngày 3" in body  # admitted on the 10th, seen on the 12th
+    assert "Phơi nhiễm 09/11 · Nam" in body
     assert 'hx-trigger="every 30s"' in body and f'hx-get="/cach-ly/khu/{zone.pk}/so-do/o/"' in body
     assert 'id="map-legend"' in body and "Đang khử khuẩn (1)" in body
     r = client.get(f"/cach-ly/khu/{zone.pk}/so-do/o/")

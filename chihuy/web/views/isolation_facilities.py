@@ -481,11 +481,18 @@ def _map_context(request: HttpRequest, zone_id: int) -> dict[str, Any]:
         "zone": zone,
         "facility": zone.facility,
         "zones": list(Zone.objects.filter(facility_id=zone.facility_id).order_by("position", "name")),
-        "tiles": tiles,
+        "tiles": [_tile_extras(t) for t in tiles],
         "legend": [(s.value, s.label, counts.get(s.value, 0)) for s in RoomState],
         "now": clock.now(),
         "wall": request.GET.get("wall") == "1",
     }
+
+
+def _tile_extras(tile: Any) -> tuple[Any, dt.date | None, str]:
+    """A tile with its cohort's exposure date (the earliest in the room) and the occupants' sexes."""
+    dates = [s.cohort_on for s in tile.people]
+    sexes = sorted({s.person.get_sex_display() for s in tile.people if s.person.sex in ("M", "F")})
+    return tile, min(dates) if dates else None, ", ".join(str(x) for x in sexes)
 
 
 @screen(Perm.ISOLATION_VIEW)
