@@ -151,6 +151,8 @@ def test_detail_shows_clocks_and_an_officer_call_is_recorded(commune_officer: An
         {"stay": stay.pk, "source": "call", "temperature": "39,2", "spo2": "97", "symptoms": ["cough"]},
     )
     assert response.status_code == 302
+    shown = client.get(response["Location"]).content.decode()
+    assert shown.count("Tao Thị Mai có dấu hiệu nguy hiểm (sốt 39,2 °C (≥ 39,0 °C)): đã đề xuất chuyển điều trị") == 1
     check = CheckIn.objects.get()
     assert (check.source, str(check.temperature), check.danger) == ("call", "39.2", True)
     body = client.get(url).content.decode()
@@ -192,7 +194,7 @@ def test_public_page_needs_no_account_and_names_the_phone_on_danger(commune_offi
     assert danger.status_code == 201 and "Gọi ngay" in text and "0912000012" in text
     assert Message.objects.filter(template="isolation.home_danger", urgent=True).count() == 1
     bad = client.post(url, {"member": stays[family["mother"].pk].pk, "temperature": "45"})
-    assert bad.status_code == 422 and "Nhiệt độ phải từ 34.0 đến 43.0 °C" in bad.content.decode()
+    assert bad.status_code == 422 and "Nhiệt độ phải từ 34,0 đến 43,0 °C" in bad.content.decode()
     assert client.get(reverse("web:isolation_checkin_public", args=["khong-dung"])).status_code == 404
 
 

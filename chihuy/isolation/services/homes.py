@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 import chihuy.isolation.notifications_home  # noqa: F401  (registers the message templates)
@@ -312,7 +313,8 @@ def _clean_values(values: CheckValues) -> tuple[Decimal | None, int | None, list
         low, high = TEMPERATURE_RANGE
         if not low <= temperature <= high:
             raise ApplicationError.field(
-                "temperature", _("Nhiệt độ phải từ %(a)s đến %(b)s °C.") % {"a": low, "b": high}
+                "temperature",
+                _("Nhiệt độ phải từ %(a)s đến %(b)s °C.") % {"a": number_format(low, 1), "b": number_format(high, 1)},
             )
     spo2: int | None = None
     if values.spo2 not in (None, ""):
@@ -342,7 +344,10 @@ def danger_reasons(
     if spo2 is not None and spo2 <= int(rule["spo2_danger"]):
         reasons.append(_("SpO2 %(v)s %% (≤ %(t)s %%)") % {"v": spo2, "t": rule["spo2_danger"]})
     if temperature is not None and temperature >= Decimal(str(rule["temperature_danger"])):
-        reasons.append(_("sốt %(v)s °C (≥ %(t)s °C)") % {"v": temperature, "t": rule["temperature_danger"]})
+        reasons.append(
+            _("sốt %(v)s °C (≥ %(t)s °C)")
+            % {"v": number_format(temperature, 1), "t": number_format(Decimal(str(rule["temperature_danger"])), 1)}
+        )
     if breathing_difficulty or Symptom.BREATHING in symptoms:
         reasons.append(_("khó thở"))
     if Symptom.CHEST_PAIN in symptoms:
