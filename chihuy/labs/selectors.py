@@ -16,7 +16,7 @@ from chihuy.accounts.roles import Perm
 from chihuy.core import clock
 from chihuy.core.errors import not_found
 from chihuy.labs import policies
-from chihuy.labs.enums import Result, SampleStatus, TargetReason, TargetStatus, TestMethod
+from chihuy.labs.enums import Result, SampleKind, SampleStatus, TargetReason, TargetStatus, TestMethod
 from chihuy.labs.models import Campaign, CampaignTarget, Lab, Sample, SampleMember, Shipment
 from chihuy.labs.services._common import code_or_none, lab_ids_of
 
@@ -436,4 +436,28 @@ def negative_tests(*, person_ids: list[int], since: dt.datetime) -> dict[int, li
     )
     for person_id, collected_at, method in rows:
         found.setdefault(person_id, []).append((collected_at, method))
+    return found
+
+
+def high_ct_tests(
+    *, person_ids: list[int], since: dt.datetime, ct_min: float
+) -> dict[int, list[tuple[dt.datetime, float]]]:
+    """Each person's single-tube RT-PCR positives collected since `since` whose lowest Ct is at least `ct_min`
+    (collection time, Ct), oldest first: the "Ct ≥ 30" alternative of a treated F0's discharge (read through
+    `response`). Pools are left out: their Ct is diluted and names nobody. Unscoped, like `negative_tests`."""
+    found: dict[int, list[tuple[dt.datetime, float]]] = {}
+    rows = (
+        SampleMember.objects.filter(
+            person_id__in=person_ids,
+            sample__result=Result.POSITIVE,
+            sample__kind=SampleKind.SINGLE,
+            sample__test_method=TestMethod.RT_PCR,
+            sample__ct_min__gte=ct_min,
+            sample__collected_at__gte=since,
+        )
+        .order_by("sample__collected_at")
+        .values_list("person_id", "sample__collected_at", "sample__ct_min")
+    )
+    for person_id, collected_at, ct in rows:
+        found.setdefault(person_id, []).append((collected_at, float(ct)))
     return found

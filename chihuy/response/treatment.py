@@ -33,7 +33,7 @@ from chihuy.isolation.enums import HOLDING_STATUSES, Cohort, OxygenMode, StayKin
 from chihuy.isolation.models import Bed, Facility, Monitoring, Stay, TreatmentRecord
 from chihuy.isolation.services import treatment as services
 from chihuy.isolation.services.stays import Admission, stay_end, stays_admit
-from chihuy.labs.selectors import negative_tests
+from chihuy.labs.selectors import high_ct_tests, negative_tests
 from chihuy.people.models import Person
 from chihuy.response.isolation import positive_in_stays
 
@@ -200,8 +200,8 @@ def treatment_admit(
 
 def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatus:
     """The discharge criteria of the rule in force today for the treatment chain ending at `stay`: at least
-    `min_days` of treatment and a negative test from day `test_from_day`; or `days_without_test` days with no
-    symptom and no oxygen in the records of the last `symptom_free_days` days."""
+    `min_days` of treatment and a negative test (or an RT-PCR with Ct ≥ `ct_min`) from day `test_from_day`; or
+    `days_without_test` days with no symptom and no oxygen in the records of the last `symptom_free_days` days."""
     today = on or clock.today()
     rule = policies.discharge_rule(today)
     row = policy_row("isolation.discharge", on=today)
@@ -211,6 +211,9 @@ def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatu
     from_day = int(rule.get("test_from_day", 7))
     test_since = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=from_day - 1), dt.time()))
     negatives = negative_tests(person_ids=[stay.person_id], since=test_since).get(stay.person_id, [])
+    ct_min = float(rule.get("ct_min", 30))
+    high_ct = high_ct_tests(person_ids=[stay.person_id], since=test_since, ct_min=ct_min).get(stay.person_id, [])
+    last_test = max([t for t, _m in negatives] + [t for t, _c in high_ct], default=None)
     by_test = [
         Criterion(
             "min_days",
@@ -220,9 +223,9 @@ def discharge_status(stay: Stay, *, on: dt.date | None = None) -> DischargeStatu
         ),
         Criterion(
             "negative",
-            _("xét nghiệm âm tính từ ngày thứ %(n)s") % {"n": from_day},
-            bool(negatives),
-            clock.local(negatives[-1][0]).strftime("%d/%m/%Y") if negatives else _("chưa có"),
+            _("xét nghiệm âm tính (hoặc RT-PCR Ct ≥ %(ct)s) từ ngày thứ %(n)s") % {"n": from_day, "ct": f"{ct_min:g}"},
+            last_test is not None,
+            clock.local(last_test).strftime("%d/%m/%Y") if last_test else _("chưa có"),
         ),
     ]
     quiet_days = int(rule.get("symptom_free_days", 3))

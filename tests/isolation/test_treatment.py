@@ -210,7 +210,7 @@ def test_discharge_before_the_criteria_is_refused_naming_what_is_missing(
     assert exc.value.code == ErrorCode.INVALID_TRANSITION
     assert exc.value.details[0]["field"] == "outcome"
     assert "đủ 10 ngày điều trị" in exc.value.message
-    assert "xét nghiệm âm tính từ ngày thứ 7" in exc.value.message
+    assert "xét nghiệm âm tính (hoặc RT-PCR Ct ≥ 30) từ ngày thứ 7" in exc.value.message
     stay.refresh_from_db()
     assert stay.status == StayStatus.ACTIVE
 
@@ -237,6 +237,38 @@ def test_recovered_with_a_negative_test_moves_the_case_and_starts_monitoring(
         D(2021, 11, 21),
         D(2021, 11, 27),
     )
+
+
+def test_a_high_ct_rt_pcr_counts_like_a_negative_but_a_low_one_or_a_pool_does_not(
+    treatment_facilities: dict[int, Facility], f0: Any, commune_officer: Any, pinned_clock: Any
+):
+    from chihuy.labs.models import Sample, SampleMember
+
+    stay = admit(commune_officer, f0, treatment_facilities[1], "T1-01").stay
+
+    def positive(code: str, day: int, ct: float, kind: str = "single") -> None:
+        taken = at(day, 8)
+        sample = Sample.objects.create(
+            code=code,
+            kind=kind,
+            unit=f0.unit,
+            unit_path=f0.unit_path,
+            collected_at=taken,
+            due_at=taken,
+            result="positive",
+            ct_min=ct,
+            resulted_at=taken,
+            status="resulted",
+        )
+        SampleMember.objects.create(sample=sample, person=f0, unit_path=f0.unit_path)
+
+    positive("CT-LOW-1", 18, 24.5)
+    positive("CT-POOL-1", 18, 33.0, kind="pooled")
+    pinned_clock.move_to(at(20, 10))
+    assert not response.discharge_status(stay).met
+    positive("CT-HIGH-1", 19, 31.2)
+    status = response.discharge_status(stay)
+    assert status.met and status.by_test[1].detail == "19/11/2021"
 
 
 def test_discharge_by_time_needs_symptom_free_records(
