@@ -459,5 +459,5 @@ def high_ct_tests(
         .values_list("person_id", "sample__collected_at", "sample__ct_min")
     )
     for person_id, collected_at, ct in rows:
-        found.setdefault(person_id, []).append((collected_at, float(ct)))
+        found.setdefault(person_id, []).append((collected_at, float(ct or 0)))
     return found
