@@ -774,7 +774,7 @@ def admit_group(request: HttpRequest, facility_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ("admit", "reserve"):
         return _group_accept(request, facility, reserve=action == "reserve")
-    awaiting = _awaiting_f1(request)
+    awaiting = _awaiting_f1(request) if facility.kind == FacilityKind.QUARANTINE else []
     form = GroupStartForm(
         request.POST if request.method == "POST" else None,
         facility=facility,
