@@ -119,7 +119,7 @@ from chihuy.isolation import assign, policies, selectors  # noqa: E402
 from chihuy.isolation.enums import Cohort, FacilityKind, RoomGender, StayKind, StayStatus  # noqa: E402
 from chihuy.isolation.models import Bed, Facility, Room, Stay, Zone  # noqa: E402
 from chihuy.isolation.services.capacity import admission_rate  # noqa: E402
-from chihuy.isolation.services.stays import person_vulnerable  # noqa: E402
+from chihuy.isolation.services.stays import Admission, arrival_of  # noqa: E402
 from chihuy.people.models import Household, Person  # noqa: E402
 from chihuy.places.enums import SiteKind, UnitLevel  # noqa: E402
 from chihuy.places.models import Site, Unit  # noqa: E402
@@ -595,46 +595,26 @@ def wave_people(wave: list[dict[str, Any]]) -> dict[int, Person]:
 
 
 def wave_arrivals(wave: list[dict[str, Any]], people: dict[int, Person]) -> list[assign.Arrival]:
-    """The wave as the group admission hands it to the proposer: the vulnerable by the policy in force (read
-    once here; services.stays.person_vulnerable reads it again for every person, see `arrivals_service_helper`)."""
+    """The wave as the group admission hands it to the proposer: through the service's own `arrival_of`, with the
+    vulnerable rule read once (as `admissions.group_propose` does)."""
     rule = policies.vulnerable_rule(TODAY)
-    min_age = int(rule.get("min_age", 65))
-    out = []
-    for w in wave:
-        person = people[w["person"]]
-        year = person.birth_date.year if person.birth_date else person.birth_year
-        vulnerable = (
-            (year is not None and TODAY.year - year >= min_age)
-            or bool(rule.get("chronic", True) and person.chronic_conditions)
-            or bool(rule.get("pregnant", True) and person.is_pregnant)
+    return [
+        arrival_of(
+            Admission(person=people[w["person"]], cohort=w["cohort"], cohort_on=w["cohort_on"]), TODAY, rule=rule
         )
-        out.append(
-            assign.Arrival(
-                key=person.pk,
-                sex=person.sex,
-                cohort=w["cohort"],
-                cohort_on=w["cohort_on"],
-                household_id=person.household_id,
-                vulnerable=vulnerable,
-            )
-        )
-    return out
+        for w in wave
+    ]
 
 
 def bench_proposal(meta: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     people = wave_people(meta["wave"])
     people_ms = (time.perf_counter() - t) * 1000
-    t = time.perf_counter()
-    arrivals = wave_arrivals(meta["wave"], people)
-    arrivals_ms = (time.perf_counter() - t) * 1000
-    helper_queries = QueryCount()
-    with connection.execute_wrapper(helper_queries):
+    arrival_queries = QueryCount()
+    with connection.execute_wrapper(arrival_queries):
         t = time.perf_counter()
-        helper = [person_vulnerable(people[w["person"]], TODAY) for w in meta["wave"]]
-        helper_ms = (time.perf_counter() - t) * 1000
-    if helper != [a.vulnerable for a in arrivals]:
-        raise SystemExit("proposal: the vulnerable differ from services.stays.person_vulnerable")
+        arrivals = wave_arrivals(meta["wave"], people)
+        arrivals_ms = (time.perf_counter() - t) * 1000
     window = policies.cohort_window_days(TODAY)
     facility_ids = meta["wave_facilities"]
     totals: list[float] = []
@@ -681,11 +661,7 @@ def bench_proposal(meta: dict[str, Any]) -> dict[str, Any]:
         "first_fit_ms": round(first_fit_ms, 2),
         "read_wave_people_ms": round(people_ms, 2),
         "build_arrivals_ms": round(arrivals_ms, 2),
-        "arrivals_service_helper": {
-            "what": "services.stays.person_vulnerable for every person of the wave (the policy read per person)",
-            "ms": round(helper_ms, 2),
-            "queries": helper_queries.n,
-        },
+        "build_arrivals_queries": arrival_queries.n,
         "window_days": window,
         "arrivals": len(arrivals),
         "arrivals_by_cohort": dict(sorted(Counter(a.cohort for a in arrivals).items())),

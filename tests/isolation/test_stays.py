@@ -166,3 +166,27 @@ def test_admission_closes_the_f1_isolated_step_of_tracing(
     assert item.trace_status == TraceStatus.QUARANTINED and item.isolated_at is not None
     assert Case.objects.get(pk=case.pk).f1_isolated_at is not None
     assert stays_admitted(actor=manager, stays=stays) == 0
+
+
+def test_a_household_split_across_rooms_needs_a_reason(quarantine: Facility, make_person: Any, manager: Any):
+    from chihuy.people.models import Household
+    from chihuy.places.models import Unit
+    from tests.conftest import BAN_GIANG
+
+    home = Household.objects.create(unit=Unit.objects.get(path=BAN_GIANG), unit_path=BAN_GIANG, address="Bản Giang")
+    father = make_person(full_name="Lò Văn Bố", sex="M", household=home)
+    son = make_person(full_name="Lò Văn Con", sex="M", household=home)
+    split = [
+        Admission(person=father, cohort=Cohort.F1, cohort_on=D(2021, 11, 9), bed=free_beds(quarantine, "101")[0]),
+        Admission(person=son, cohort=Cohort.F1, cohort_on=D(2021, 11, 9), bed=free_beds(quarantine, "102")[0]),
+    ]
+    with pytest.raises(ApplicationError) as exc:
+        stays_admit(actor=manager, kind=StayKind.FACILITY, facility=quarantine, admissions=split)
+    assert exc.value.details[0]["field"] in ("admissions[0].bed", "admissions[1].bed")
+    assert Stay.objects.count() == 0
+    split = [
+        Admission(person=a.person, cohort=a.cohort, cohort_on=a.cohort_on, bed=a.bed, flag_reason="Bố cần phòng oxy")
+        for a in split
+    ]
+    stays = stays_admit(actor=manager, kind=StayKind.FACILITY, facility=quarantine, admissions=split)
+    assert all(s.flagged and "Bố cần phòng oxy" in s.flag_reason for s in stays)

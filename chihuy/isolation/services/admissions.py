@@ -113,6 +113,7 @@ def group_propose(
         raise ApplicationError.field("people", _("Tối đa %(n)s người mỗi lần.") % {"n": MAX_GROUP})
     today = clock.today()
     window = policies.cohort_window_days(today)
+    vulnerable = policies.vulnerable_rule(today)  # read once: one query per person otherwise
     busy = dict(
         Stay.objects.filter(person__in=[s.person for s in people], status__in=HOLDING_STATUSES).values_list(
             "person_id", "facility__name"
@@ -132,7 +133,7 @@ def group_propose(
         adm = Admission(
             person=spec.person, cohort=spec.cohort, cohort_on=cohort_on, fully_vaccinated=spec.fully_vaccinated
         )
-        arrival = arrival_of(adm, today)
+        arrival = arrival_of(adm, today, rule=vulnerable)
         row = ProposedRow(
             person=spec.person,
             cohort=spec.cohort,

@@ -225,21 +225,38 @@ def stays_admit(
             seen_beds.add(adm.bed.pk)
             by_room.setdefault(room.pk, []).append((adm, room))
     flags: dict[int, str] = {}
-    vulnerable = policies.vulnerable_rule(today)
-    for placed in by_room.values():
-        room = placed[0][1]
-        pairs = [(arrival_of(adm, today, rule=vulnerable), adm.bed.pk) for adm, _room in placed if adm.bed is not None]
-        broken = room_violations(room, pairs, today)
+    if by_room:
+        # One check over every room of the admission: a household split across two rooms shows only so.
+        from chihuy.isolation.selectors import room_slots  # reads of the same app
+
+        vulnerable = policies.vulnerable_rule(today)
+        placed = [adm for adm in admissions if adm.bed is not None]
+        index = {adm.person.pk: i for i, adm in enumerate(admissions)}
+        arrivals = [arrival_of(adm, today, rule=vulnerable) for adm in placed]
+        broken = assign.check(
+            [
+                assign.Placement(key=adm.person.pk, room_id=adm.bed.room_id, bed_id=adm.bed.pk)
+                for adm in placed
+                if adm.bed
+            ],
+            arrivals,
+            room_slots(facility_ids=[facility.pk] if facility else [], room_ids=list(by_room)),
+            window_days=policies.cohort_window_days(today),
+        )
+        rooms = {room.pk: room for group in by_room.values() for _adm, room in group}
         for violation in broken:
-            adm = next(a for a, _r in placed if a.person.pk == violation.key)
+            i = index.get(violation.key)
+            if i is None:  # charged to someone already in the room: the newcomer of that room answers for it
+                i = next(index[a.person.pk] for a in placed if a.bed and a.bed.room_id == violation.room_id)
+            adm = admissions[i]
             if not adm.flag_reason.strip():
                 raise ApplicationError.field(
-                    f"admissions[{admissions.index(adm)}].bed",
+                    f"admissions[{i}].bed",
                     _("%(name)s — phòng %(room)s: %(rule)s Ghi lý do nếu vẫn xếp.")
-                    % {"name": adm.person.full_name, "room": room.code, "rule": violation.message},
+                    % {"name": adm.person.full_name, "room": rooms[violation.room_id].code, "rule": violation.message},
                     ErrorCode.CONFLICT,
                 )
-            flags[adm.person.pk] = f"{violation.message} — {adm.flag_reason.strip()}"
+            flags.setdefault(adm.person.pk, f"{violation.message} — {adm.flag_reason.strip()}")
     stays: list[Stay] = []
     for adm in admissions:
         start_on = today
