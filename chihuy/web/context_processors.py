@@ -20,7 +20,7 @@ AREAS: list[dict[str, Any]] = [
     {"key": "people", "label": _("Người"), "url": "web:people"},
     {"key": "cases", "label": _("Ca bệnh & truy vết"), "url": "web:cases"},
     {"key": "labs", "label": _("Xét nghiệm"), "url": "web:labs"},
-    {"key": "isolation", "label": _("Cách ly & điều trị"), "url": None},
+    {"key": "isolation", "label": _("Cách ly & điều trị"), "url": "web:isolation"},
     {"key": "tracing", "label": _("Địa điểm & quét QR"), "url": None},
     {"key": "vaccination", "label": _("Tiêm chủng"), "url": None},
     {"key": "checkpoints", "label": _("Chốt kiểm soát"), "url": None},

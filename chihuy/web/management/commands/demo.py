@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from chihuy.web.management.demo_command import build_command
 from chihuy.web.management.demo_data import DEMO_PASSWORD, build
+from chihuy.web.management.demo_isolation import seed_isolation
 from chihuy.web.management.demo_labs import build_labs
 from chihuy.web.management.demo_tickets import build_tickets
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(build_command()["summary"])
         self.stdout.write(f"{build_tickets()['tickets_created']} phiếu phản ánh demo mới (đường dây nóng).")
         self.stdout.write(f"{build_labs()['tubes_created']} ống mẫu xét nghiệm demo mới (đợt lấy mẫu Bản Giang).")
+        isolation = seed_isolation()
+        self.stdout.write(
+            f"{isolation['facilities_created']} khu cách ly / cơ sở điều trị demo mới, "
+            f"{isolation['stays_created']} người cách ly demo mới (Tam Đường)."
+        )
         self.stdout.write(
             f"{result['root'].name}: {result['communes']} xã; {result['villages_created']} thôn bản demo mới; "
             f"{result['people_created']} người demo mới; {result['cases_created']} ca F0 demo mới (ổ dịch Bản Giang)."
