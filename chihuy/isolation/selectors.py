@@ -191,6 +191,7 @@ class Tile:
     cohort: str = ""
     day: int | None = None  # day of the quarantine clock of the room's cohort (earliest day 1)
     release_on: dt.date | None = None
+    release_due: bool = False  # every occupant's release day has come (waiting for the negatives and the release)
     flagged: int = 0
     reserved: int = 0
     people: list[Stay] = field(default_factory=list)
@@ -231,6 +232,7 @@ def zone_map(*, actor: Any, zone: Zone, with_people: bool = True) -> list[Tile]:
             start = min(s.clock_start_on for s in here)
             tile.day = (today - start).days + 1
             tile.release_on = max((s.release_on for s in here if s.release_on), default=None)
+            tile.release_due = tile.release_on is not None and today >= tile.release_on
         elif room.cleaning_since is not None:
             tile.state = RoomState.CLEANING
         tiles.append(tile)

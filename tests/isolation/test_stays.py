@@ -184,9 +184,21 @@ def test_a_household_split_across_rooms_needs_a_reason(quarantine: Facility, mak
         stays_admit(actor=manager, kind=StayKind.FACILITY, facility=quarantine, admissions=split)
     assert exc.value.details[0]["field"] in ("admissions[0].bed", "admissions[1].bed")
     assert Stay.objects.count() == 0
-    split = [
-        Admission(person=a.person, cohort=a.cohort, cohort_on=a.cohort_on, bed=a.bed, flag_reason="Bố cần phòng oxy")
-        for a in split
-    ]
+    # One reason, written on the member moved, covers the split household.
+    split[0] = Admission(
+        person=father, cohort=Cohort.F1, cohort_on=D(2021, 11, 9), bed=split[0].bed, flag_reason="Bố cần phòng riêng"
+    )
     stays = stays_admit(actor=manager, kind=StayKind.FACILITY, facility=quarantine, admissions=split)
-    assert all(s.flagged and "Bố cần phòng oxy" in s.flag_reason for s in stays)
+    assert all(s.flagged and "Bố cần phòng riêng" in s.flag_reason for s in stays)
+
+
+def test_a_room_past_its_release_day_says_so_instead_of_counting(
+    quarantine: Facility, admit_f1: Any, make_person: Any, manager: Any, pinned_clock: Any
+):
+    admit_f1(quarantine, "101", [make_person(full_name="Lò Văn An", sex="M")], D(2021, 11, 9))
+    pinned_clock.move_to(dt.datetime(2021, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    tile = next(t for t in selectors.zone_map(actor=manager, zone=zone_of(quarantine)) if t.room.code == "101")
+    assert (tile.day, tile.release_due) == (14, False)
+    pinned_clock.move_to(dt.datetime(2021, 11, 24, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    tile = next(t for t in selectors.zone_map(actor=manager, zone=zone_of(quarantine)) if t.room.code == "101")
+    assert (tile.release_on, tile.release_due) == (D(2021, 11, 24), True)

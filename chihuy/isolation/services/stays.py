@@ -249,14 +249,19 @@ def stays_admit(
             if i is None:  # charged to someone already in the room: the newcomer of that room answers for it
                 i = next(index[a.person.pk] for a in placed if a.bed and a.bed.room_id == violation.room_id)
             adm = admissions[i]
-            if not adm.flag_reason.strip():
+            reason = adm.flag_reason.strip()
+            if not reason and violation.rule == assign.RULE_HOUSEHOLD_SPLIT and adm.person.household_id:
+                # One reason covers the split household: the manager wrote it on the member they moved.
+                mates = [a for a in placed if a.person.household_id == adm.person.household_id]
+                reason = next((a.flag_reason.strip() for a in mates if a.flag_reason.strip()), "")
+            if not reason:
                 raise ApplicationError.field(
                     f"admissions[{i}].bed",
                     _("%(name)s — phòng %(room)s: %(rule)s Ghi lý do nếu vẫn xếp.")
                     % {"name": adm.person.full_name, "room": rooms[violation.room_id].code, "rule": violation.message},
                     ErrorCode.CONFLICT,
                 )
-            flags.setdefault(adm.person.pk, f"{violation.message} — {adm.flag_reason.strip()}")
+            flags.setdefault(adm.person.pk, f"{violation.message} — {reason}")
     stays: list[Stay] = []
     for adm in admissions:
         start_on = today
