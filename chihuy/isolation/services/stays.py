@@ -245,9 +245,13 @@ def stays_admit(
         )
         rooms = {room.pk: room for group in by_room.values() for _adm, room in group}
         for violation in broken:
-            i = index.get(violation.key)
-            if i is None:  # charged to someone already in the room: the newcomer of that room answers for it
-                i = next(index[a.person.pk] for a in placed if a.bed and a.bed.room_id == violation.room_id)
+            found = index.get(violation.key)
+            # Charged to someone already in the room: the newcomer of that room answers for it.
+            i = (
+                found
+                if found is not None
+                else next(index[a.person.pk] for a in placed if a.bed and a.bed.room_id == violation.room_id)
+            )
             adm = admissions[i]
             reason = adm.flag_reason.strip()
             if not reason and violation.rule == assign.RULE_HOUSEHOLD_SPLIT and adm.person.household_id:
