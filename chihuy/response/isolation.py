@@ -31,7 +31,7 @@ from chihuy.isolation.enums import HOLDING_STATUSES, Cohort, StayKind, StayStatu
 from chihuy.isolation.models import Monitoring, Stay, StayTest
 from chihuy.isolation.services import release
 from chihuy.isolation.services import stays as stays_services
-from chihuy.isolation.services._common import ancestor_paths, require_stay_visible, unit_recipients
+from chihuy.isolation.services._common import ancestor_paths, require_stay_place, unit_recipients
 from chihuy.labs import selectors as lab_selectors
 from chihuy.labs import services as lab_services
 from chihuy.labs.enums import CampaignKind, CampaignStatus, Result, TargetReason
@@ -162,7 +162,7 @@ def positive_in_stays(
             "who": stay.person.full_name,
             "what": _("hộ") if stay.kind == StayKind.HOME else _("phòng"),
             "room": where_room,
-            "case": f", ca {number}" if number else "",
+            "case": _(", ca %(n)s") % {"n": number} if number else "",
             "d": today.strftime("%d/%m/%Y"),
         }
         restarted = (
@@ -216,7 +216,7 @@ def stay_positive(*, actor: Any, stay: Stay) -> PositiveOutcome:
     """The officer's action "Ghi nhận dương tính" on a stay whose person already has an active F0 case (reported
     elsewhere, e.g. by the hospital): the same as a lab result's positive."""
     require_perm(actor, Perm.HOME_ISOLATION if stay.kind == StayKind.HOME else Perm.STAY_WORK)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     if stay.status not in HOLDING_STATUSES:
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("Lượt cách ly này đã kết thúc."))
     if stay.kind == StayKind.TREATMENT or stay.cohort == Cohort.F0:

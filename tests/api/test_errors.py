@@ -242,7 +242,6 @@ def test_the_openapi_document_lists_every_endpoint(db: Any) -> None:
             "/api/isolation/treatment/stays/{stay_id}/transfer",
             "/api/isolation/treatment/stays/{stay_id}/discharge-criteria",
             "/api/isolation/treatment/stays/{stay_id}/discharge",
-
         }
     )
 

@@ -202,3 +202,28 @@ def test_a_room_past_its_release_day_says_so_instead_of_counting(
     pinned_clock.move_to(dt.datetime(2021, 11, 24, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
     tile = next(t for t in selectors.zone_map(actor=manager, zone=zone_of(quarantine)) if t.room.code == "101")
     assert (tile.release_on, tile.release_due) == (D(2021, 11, 24), True)
+
+
+def test_the_commune_of_residence_follows_a_stay_but_only_the_place_writes(
+    quarantine: Facility, admit_f1: Any, make_person: Any, make_user: Any, manager: Any, api_client: Any
+):
+    """A Bình Lư resident held in the Tam Đường area (site in Bản Giang): Bình Lư's health officer reads the stay,
+    and is refused writing on it (403, nothing written); the district's facility manager writes."""
+    from chihuy.accounts.roles import Role
+    from chihuy.isolation.models import CheckIn
+    from tests.conftest import BINH_LU
+
+    person = make_person(full_name="Giàng Văn Lử", sex="M", unit_path=BINH_LU)
+    (stay,) = admit_f1(quarantine, "101", [person], D(2021, 11, 9))
+    residence = api_client(make_user(Role.HEALTH_OFFICER, BINH_LU))
+    assert residence.get(f"/api/isolation/stays/{stay.pk}").status_code == 200
+    refused = residence.post(f"/api/isolation/stays/{stay.pk}/checkins", {"source": "call", "spo2": 98})
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    with pytest.raises(ApplicationError) as exc:
+        stay_end(actor=make_user(Role.HEALTH_OFFICER, BINH_LU), stay=stay, status=StayStatus.CANCELLED, reason="x")
+    assert exc.value.code == "permission_denied"
+    assert CheckIn.objects.count() == 0 and Stay.objects.get(pk=stay.pk).status == StayStatus.ACTIVE
+    assert (
+        api_client(manager).post(f"/api/isolation/stays/{stay.pk}/checkins", {"source": "call", "spo2": 98}).status_code
+        == 201
+    )

@@ -28,10 +28,18 @@ def next_number(model: type[Model], prefix: str, *, field: str = "code", width: 
     return f"{prefix}{n:0{width}d}"
 
 
-def require_stay_visible(actor: Any, stay: Stay, *, field: str = "stay") -> None:
-    """A stay is the business of the person's commune and of the place keeping them; elsewhere it is not found."""
-    if in_jurisdiction(actor, stay.unit_path) or in_jurisdiction(actor, stay.place_path):
+def require_stay_place(actor: Any, stay: Stay, *, field: str = "stay") -> None:
+    """Writes on a stay belong to the place keeping it (the facility's or the household's area). The person's
+    commune of residence follows the stay (it reads it) but does not write there: forbidden, not "not found";
+    anyone else: not found."""
+    if in_jurisdiction(actor, stay.place_path):
         return
+    if in_jurisdiction(actor, stay.unit_path):
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED,
+            _("Lượt này do nơi cách ly, điều trị ngoài địa bàn của bạn quản lý: bạn chỉ xem được."),
+            [{"field": field, "message": _("Nơi cách ly, điều trị ngoài địa bàn của bạn.")}],
+        )
     raise ApplicationError.field(field, _("Không tìm thấy lượt cách ly trong địa bàn của bạn."), ErrorCode.NOT_FOUND)
 
 

@@ -26,7 +26,7 @@ from chihuy.isolation import assign, policies
 from chihuy.isolation.enums import HOLDING_STATUSES, Cohort, FacilityKind, StayEventKind, StayKind, StayStatus
 from chihuy.isolation.models import Bed, Facility, Room, Stay, StayEvent
 from chihuy.isolation.services import capacity
-from chihuy.isolation.services._common import require_stay_visible
+from chihuy.isolation.services._common import require_stay_place
 from chihuy.isolation.services.stays import (
     Admission,
     _check_bed,
@@ -286,7 +286,7 @@ def stay_move(*, actor: Any, stay: Stay, bed: Bed, reason: str = "", at: dt.date
     stay and its event are flagged. Facilities are locked in id order; the old room goes to disinfection when it
     empties; capacity is recounted."""
     require_perm(actor, Perm.STAY_WORK)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     if stay.kind == StayKind.HOME or stay.facility_id is None:
         raise ApplicationError.field("stay", _("Lượt cách ly tại nhà không có giường để chuyển."))
     target = bed.facility

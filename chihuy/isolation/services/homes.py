@@ -47,7 +47,7 @@ from chihuy.isolation.enums import (
     Symptom,
 )
 from chihuy.isolation.models import CheckIn, HomeIsolation, Stay, StayEvent
-from chihuy.isolation.services._common import next_number, require_stay_visible, unit_recipients
+from chihuy.isolation.services._common import next_number, require_stay_place, unit_recipients
 from chihuy.isolation.services.stays import Admission, stays_admit
 from chihuy.notify.services import message_enqueue
 from chihuy.people.models import Household, Person
@@ -407,7 +407,7 @@ def checkin_record(
             raise ApplicationError.field("source", _("Tự khai báo chỉ có nguồn “tự khai”."))
     else:
         require_perm(actor, Perm.HOME_ISOLATION if stay.kind == StayKind.HOME else Perm.STAY_WORK)
-        require_stay_visible(actor, stay)
+        require_stay_place(actor, stay)
     stay = (
         Stay.objects.select_for_update(of=("self",))
         .select_related("person", "home", "home__unit", "home__officer")

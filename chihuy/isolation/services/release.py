@@ -35,7 +35,7 @@ from chihuy.isolation.enums import (
 )
 from chihuy.isolation.models import Monitoring, Room, Stay, StayEvent, StayTest
 from chihuy.isolation.services import capacity
-from chihuy.isolation.services._common import require_stay_visible
+from chihuy.isolation.services._common import require_stay_place
 from chihuy.isolation.services.stays import lock_facility, stay_end
 
 Negative = tuple[dt.datetime, str]  # (collected_at, test method)
@@ -115,7 +115,7 @@ def stay_release(
     for the rule's `monitoring_days` (arrivals: up to the total days after entry)."""
     perm = _perm_for(stay)
     require_perm(actor, perm)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     now = at or clock.now()
     today = clock.localdate(now)

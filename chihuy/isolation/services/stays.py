@@ -35,7 +35,7 @@ from chihuy.isolation.enums import (
 )
 from chihuy.isolation.models import Bed, Facility, HomeIsolation, Room, Stay, StayEvent, StayTest
 from chihuy.isolation.services import capacity
-from chihuy.isolation.services._common import require_stay_visible
+from chihuy.isolation.services._common import require_stay_place
 from chihuy.people.models import Person
 
 
@@ -345,7 +345,7 @@ def stays_admit(
 def stay_activate(*, actor: Any, stay: Stay, at: dt.datetime | None = None) -> Stay:
     """A reserved stay's person arrived: the clock starts on the day of arrival."""
     require_perm(actor, Perm.STAY_WORK)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     if stay.facility_id:
         lock_facility(stay.facility_id)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
@@ -415,7 +415,7 @@ def stay_end(
     """End a stay with a status of the transition table and a reason; its bed is freed and the room goes to
     disinfection when it empties. Release and discharge rules are checked by their own services before this."""
     require_perm(actor, perm)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     if stay.facility_id:
         lock_facility(stay.facility_id)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)

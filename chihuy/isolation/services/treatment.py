@@ -28,7 +28,7 @@ from chihuy.isolation.enums import (
     StayStatus,
 )
 from chihuy.isolation.models import Bed, Facility, Monitoring, Room, Stay, TreatmentRecord
-from chihuy.isolation.services._common import require_stay_visible
+from chihuy.isolation.services._common import require_stay_place
 from chihuy.isolation.services.stays import Admission, stay_end, stays_admit
 
 # The values of chihuy.cases.enums.ClinicalState (isolation may not import cases; kept in step by
@@ -110,7 +110,7 @@ def treatment_record(
     """The F0's clinical state and oxygen modality on a day (today by default). One record per day: a second
     entry the same day corrects the first (the audit keeps both). The stay shows the latest day's state."""
     require_perm(actor, Perm.TREATMENT_RECORD)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     require_treatment_stay(stay)
     now = clock.now()
@@ -169,7 +169,7 @@ def treatment_transfer(
     """Move a treated F0 to another bed, facility or tier, with the reason: the stay ends TRANSFERRED and a new
     treatment stay continues the chain (`previous`), keeping the case number, clinical state and oxygen mode."""
     require_perm(actor, Perm.TREATMENT_RECORD)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     stay = Stay.objects.select_related("person", "facility").get(pk=stay.pk)
     require_treatment_stay(stay)
     if not reason.strip():
@@ -236,7 +236,7 @@ def treatment_end(
     recovered F0 gets `monitoring_days` of health monitoring from the next day. The discharge criteria are
     checked by `chihuy.response.treatment` before this."""
     require_perm(actor, Perm.TREATMENT_RECORD)
-    require_stay_visible(actor, stay)
+    require_stay_place(actor, stay)
     require_treatment_stay(stay)
     if outcome not in OUTCOME_STATUS:
         raise ApplicationError.field("outcome", _("Chọn kết quả điều trị."))

@@ -109,7 +109,7 @@ class RoomsForm(StyledForm):
     last = forms.IntegerField(label=gettext_lazy("Đến phòng số"), min_value=0)
     beds_per_room = forms.IntegerField(label=gettext_lazy("Số giường mỗi phòng"), min_value=1, max_value=50, initial=4)
     code_prefix = forms.CharField(label=gettext_lazy("Tiền tố mã phòng"), max_length=10, required=False)
-    floor = forms.IntegerField(label=gettext_lazy("Tầng"), required=False)
+    floor = forms.IntegerField(label=gettext_lazy("Tầng nhà"), required=False)
     gender = forms.ChoiceField(label=gettext_lazy("Giới tính"), choices=RoomGender.choices, initial=RoomGender.ANY)
     is_family = forms.BooleanField(label=gettext_lazy("Phòng gia đình"), required=False)
     en_suite = forms.BooleanField(label=gettext_lazy("Có vệ sinh khép kín"), required=False)

@@ -144,7 +144,7 @@ def capacity_export(request: HttpRequest) -> HttpResponse:
         _("đã giữ chỗ"),
         _("đang khử khuẩn"),
         _("còn trống"),
-        _("% sử dụng"),
+        _("Tỷ lệ sử dụng (%)"),
         _("dự kiến hết giường sau (ngày)"),
         _("số liệu lúc"),
     ]
