@@ -598,7 +598,7 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
     }
 
 
-ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/")
+ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/", "/api/isolation/")
 TICKET_ROUTES = {
     # route: the test of tests/command/test_tickets_api.py that walks it
     ("get", "/api/command/tickets/"): "list",
@@ -657,11 +657,12 @@ LABS_ROUTES = {
 
 
 def test_the_other_matrices_cover_their_routes(db: Any) -> None:
-    """Every ticket, outbox and labs route is named here with the test that walks its rights: a new route fails until
-    it is added there and here. (The command matrix checks its own count.)"""
+    """Every ticket, outbox, labs and isolation route is named here (or in the matrix) with the test that walks its
+    rights: a new route fails until it is added there and here. (The command matrix checks its own count.)"""
     from django.test import Client
 
     from tests.command import test_tickets_api
+    from tests.isolation import test_api_permissions as isolation_matrix
     from tests.labs import test_api_permissions as labs_matrix
     from tests.notify import test_api as notify_api
 
@@ -676,6 +677,9 @@ def test_the_other_matrices_cover_their_routes(db: Any) -> None:
         assert name in test_tickets_api.ENDPOINT_NAMES or hasattr(test_tickets_api, name), name
     for name in NOTIFY_ROUTES.values():
         assert hasattr(notify_api, name), name
+    # Isolation: every route is an endpoint of tests/isolation/test_api_permissions.py's role × area matrix.
+    isolation = {(m, p) for p, item in paths.items() if p.startswith("/api/isolation/") for m in item}
+    assert isolation == {(e.method, e.route) for e in isolation_matrix.ENDPOINTS}
 
 
 @pytest.mark.parametrize("position", list(POSITIONS))
