@@ -59,6 +59,14 @@ def not_found(what: str = "") -> ApplicationError:
     return ApplicationError(ErrorCode.NOT_FOUND, what or _("Không tìm thấy."))
 
 
+def not_found_on(exc: ApplicationError, field: str, message: str) -> ApplicationError:
+    """A "not found" raised by a selector, told on the request's field that named the record (e.g. `bed_id`);
+    any other error unchanged."""
+    if exc.code != ErrorCode.NOT_FOUND:
+        return exc
+    return ApplicationError.field(field, message, ErrorCode.NOT_FOUND)
+
+
 def from_django_validation(exc: Any) -> ApplicationError:
     """Turn a django ValidationError (from full_clean) into an ApplicationError with field paths."""
     from django.utils.translation import gettext as _

@@ -22,10 +22,11 @@ def apply_error(form: forms.Form, exc: ApplicationError) -> None:
     placed = False
     details = exc.details if isinstance(exc.details, list) else []
     for detail in details:
-        name = str(detail.get("field") or "").split(".")[0]
-        if name.endswith("_id") and name.removesuffix("_id") in form.fields:
-            name = name.removesuffix("_id")
-        if name in form.fields:
+        parts = str(detail.get("field") or "").split(".")
+        # "person_id" → the form's "person"; "admissions[0].bed" → "admissions[0]" or else the form's "bed".
+        names = [p.removesuffix("_id") if p.removesuffix("_id") in form.fields else p for p in (parts[0], parts[-1])]
+        name = next((n for n in names if n in form.fields), "")
+        if name:
             form.add_error(name, str(detail.get("message") or exc.message))
             placed = True
     if not placed:

@@ -34,6 +34,7 @@ def test_a_token_authenticates_its_user_and_records_its_use(make_user: Any) -> N
         "case.view",
         "centre.view",
         "contact.change",
+        "isolation.view",
         "person.change",
         "person.view",
         "trace.work",

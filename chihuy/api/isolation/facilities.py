@@ -37,6 +37,7 @@ from chihuy.api.isolation.schemas_facilities import (
     ZoneOut,
 )
 from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.errors import not_found_on as _on_field
 from chihuy.core.pagination import keyset_page
 from chihuy.isolation import selectors
 from chihuy.isolation import selectors_facilities as reads
@@ -53,12 +54,6 @@ router = Router(tags=["isolation: facilities"])
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _on_field(exc: ApplicationError, field: str, message: str) -> ApplicationError:
-    if exc.code != ErrorCode.NOT_FOUND:
-        return exc
-    return ApplicationError.field(field, message, ErrorCode.NOT_FOUND)
 
 
 def _person(actor: Any, person_id: int, field: str) -> Person:

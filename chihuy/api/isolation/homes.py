@@ -30,6 +30,7 @@ from chihuy.api.isolation.schemas_homes import (
     PublicHomeOut,
 )
 from chihuy.core.errors import ApplicationError, ErrorCode
+from chihuy.core.errors import not_found_on as _on_field
 from chihuy.core.pagination import keyset_page
 from chihuy.isolation import doorsign
 from chihuy.isolation import selectors as iso_selectors
@@ -45,12 +46,6 @@ router = Router(tags=["isolation: homes"])
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _on_field(exc: ApplicationError, field: str, message: str) -> ApplicationError:
-    if exc.code != ErrorCode.NOT_FOUND:
-        return exc
-    return ApplicationError.field(field, message, ErrorCode.NOT_FOUND)
 
 
 def _renamed(exc: ApplicationError, names: dict[str, str]) -> ApplicationError:

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from chihuy.accounts.access import has_perm, in_jurisdiction, require_perm, scope_q
 from chihuy.accounts.access import within_unit as _within  # noqa: F401  (re-exported to the routers)
 from chihuy.accounts.roles import Perm
-from chihuy.core.errors import ApplicationError, ErrorCode, not_found
+from chihuy.core.errors import ApplicationError, not_found
+from chihuy.core.errors import not_found_on as _on_field
 from chihuy.labs import selectors
 from chihuy.labs.models import Campaign, CampaignTarget, Lab, Sample, SampleMember
 from chihuy.people.models import Person
@@ -24,12 +25,6 @@ from chihuy.places.selectors import unit_get
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _on_field(exc: ApplicationError, field: str, message: str) -> ApplicationError:
-    if exc.code != ErrorCode.NOT_FOUND:
-        return exc
-    return ApplicationError.field(field, message, ErrorCode.NOT_FOUND)
 
 
 def _lab(actor: Any, lab_id: int | None, field: str = "lab_id") -> Lab | None:

@@ -34,7 +34,7 @@ from chihuy.isolation.models import Facility, Stay
 from chihuy.isolation.selectors import CapacityOverview, CapacityRow
 from chihuy.isolation.services import treatment as treatment_services
 from chihuy.response import treatment as response
-from chihuy.web.forms import StyledForm
+from chihuy.web.forms import StyledForm, apply_error
 from chihuy.web.views._common import scope, screen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -379,20 +379,6 @@ class DischargeForm(StyledForm):
         super().__init__(*args, **kwargs)
 
 
-def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """Each error beside its field (the service names it), the rest at the top of the form."""
-    placed = False
-    for detail in exc.details or []:
-        if not isinstance(detail, dict):
-            continue
-        name = str(detail.get("field", "")).split(".")[-1]
-        if name in form.fields:
-            form.add_error(name, str(detail.get("message", exc.message)))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
 def _facility(request: HttpRequest, facility_id: int | None) -> Facility | None:
     if not facility_id:
         return None
@@ -463,7 +449,7 @@ def treatment_admit(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
                 raise
-            _apply_errors(form, exc)
+            apply_error(form, exc)
         else:
             if not out.case_updated and out.case_note:
                 messages.warning(request, out.case_note)
@@ -572,7 +558,7 @@ def treatment_record(request: HttpRequest, stay_id: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
                 raise
-            _apply_errors(form, exc)
+            apply_error(form, exc)
         else:
             return redirect("web:isolation_treatment_stay", stay_id=stay.pk)
     return _stay_page(request, stay, record_form=form, status=422)
@@ -600,7 +586,7 @@ def treatment_transfer(request: HttpRequest, stay_id: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
                 raise
-            _apply_errors(form, exc)
+            apply_error(form, exc)
         else:
             return redirect("web:isolation_treatment_stay", stay_id=new.pk)
     return _stay_page(request, stay, transfer_form=form, status=422)
@@ -625,7 +611,7 @@ def treatment_discharge(request: HttpRequest, stay_id: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) and not exc.details:
                 raise
-            _apply_errors(form, exc)
+            apply_error(form, exc)
         else:
             if not out.case_updated and out.case_note:
                 messages.warning(request, out.case_note)
