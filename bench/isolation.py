@@ -20,7 +20,8 @@ facility keeps. Then the real code is timed:
     python bench/isolation.py [--quick] [--out FILE]
     DATABASE_URL=postgres://…   PostgreSQL instead of SQLite (CHIHUY_SQLITE_PATH, default var/bench-isolation-
                                 <size>.sqlite3). The bench database is rebuilt each run.
-    --quick                     a smoke run (500 arrivals, 200 rooms, 20 facilities), no result file unless --out
+    --quick                     a smoke run (500 arrivals, 200 rooms, 20 facilities), no result file unless --out;
+                                CHIHUY_BENCH_SIZE=tiny (make test) means the same
     --out FILE                  where the JSON goes (default for full runs: bench/results/isolation-<database>.json)
 
 The last line printed is one JSON object.
@@ -70,7 +71,8 @@ SIZES = {
         "capacity_runs": 20,
     },
 }
-SIZE_NAME = "quick" if ARGS.quick else "full"
+# `--quick` or CHIHUY_BENCH_SIZE=tiny (what `make test` runs) is the smoke size; "small" and "full" are the full size.
+SIZE_NAME = "quick" if ARGS.quick or os.environ.get("CHIHUY_BENCH_SIZE", "full") == "tiny" else "full"
 SIZE = SIZES[SIZE_NAME]
 os.environ.setdefault("CHIHUY_SQLITE_PATH", str(ROOT / "var" / f"bench-isolation-{SIZE_NAME}.sqlite3"))
 os.environ.setdefault("CHIHUY_LOG_LEVEL", "WARNING")
@@ -837,7 +839,7 @@ def main() -> None:
     }
     line = json.dumps(result, ensure_ascii=False)
     name = "postgres" if connection.vendor == "postgresql" else connection.vendor
-    out = ARGS.out or ("" if ARGS.quick else str(ROOT / "bench" / "results" / f"isolation-{name}.json"))
+    out = ARGS.out or ("" if SIZE_NAME == "quick" else str(ROOT / "bench" / "results" / f"isolation-{name}.json"))
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
