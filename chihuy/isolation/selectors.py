@@ -19,6 +19,8 @@ from chihuy.isolation import assign
 from chihuy.isolation.enums import HOLDING_STATUSES, Cohort, FacilityKind, RoomState, StayStatus
 from chihuy.isolation.models import Bed, Facility, HomeIsolation, Room, Stay, Zone
 from chihuy.isolation.services.capacity import admission_rate, days_until_full
+from chihuy.people.models import Person
+from chihuy.people.selectors import person_qs
 
 
 def stay_scope_q(actor: Any, *, within: str | None = None) -> Q:
@@ -93,6 +95,28 @@ def stay_get(*, actor: Any, stay_id: int) -> Stay:
     if stay is None:
         raise not_found(_("lượt cách ly / điều trị"))
     return stay
+
+
+def holding_stay(person: Person) -> Stay | None:
+    """The person's reserved or active stay wherever it is (at most one: a partial unique index), with its
+    facility; the caller passes a person it has read in its area."""
+    return Stay.objects.filter(person=person, status__in=HOLDING_STATUSES).select_related("facility").first()
+
+
+def people_holding(person_ids: Iterable[int]) -> set[int]:
+    """Of these people, those holding a reserved or active stay (one query)."""
+    return set(
+        Stay.objects.filter(person_id__in=list(person_ids), status__in=HOLDING_STATUSES).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def people_in_area(*, actor: Any, ids: Iterable[int]) -> list[Person]:
+    """Active people of the reader's area named by id (ticked or posted back by a form), by name; ids outside
+    the area are left out."""
+    wanted = [int(i) for i in ids]
+    return list(person_qs(actor).filter(pk__in=wanted).order_by("full_name", "pk"))
 
 
 def home_list(*, actor: Any, within: str | None = None, status: str = "") -> QuerySet[HomeIsolation]:

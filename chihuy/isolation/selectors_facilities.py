@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from chihuy.accounts.access import require_perm, scope_q
 from chihuy.accounts.roles import Perm
 from chihuy.core.errors import ApplicationError, not_found
-from chihuy.isolation.enums import HOLDING_STATUSES, StayStatus
-from chihuy.isolation.models import Bed, Facility, Room, Stay, Zone
+from chihuy.isolation.enums import HOLDING_STATUSES, StayEventKind, StayStatus
+from chihuy.isolation.models import Bed, Facility, Room, Stay, StayEvent, Zone
 from chihuy.people.models import Person
 from chihuy.people.selectors import person_qs
 from chihuy.people.validators import normalize_phone
@@ -75,6 +75,16 @@ def facility_beds(
     if free_only:
         qs = qs.filter(held=False, room__is_closed=False, room__cleaning_since__isnull=True)
     return qs
+
+
+def beds_by_id(*, facility: Facility, bed_ids: Iterable[int]) -> dict[int, Bed]:
+    """Beds of the facility named by id (a proposal posted back); ids of other facilities' beds are left out."""
+    return {b.pk: b for b in Bed.objects.filter(facility=facility, pk__in=list(bed_ids))}
+
+
+def last_move(stay: Stay) -> StayEvent | None:
+    """The stay's latest move (its event says whether the move broke a room rule)."""
+    return StayEvent.objects.filter(stay=stay, kind=StayEventKind.MOVED).order_by("-at", "-id").first()
 
 
 def room_stays(room: Room) -> list[Stay]:

@@ -164,6 +164,15 @@ def households_in_area(*, actor: Any, within: str | None = None, q: str = "", li
     return found
 
 
+def household_members(household: Household) -> list[Person]:
+    """The registry members of a household read in the reader's area (active, not merged), eldest first."""
+    return list(
+        Person.objects.filter(household=household, is_active=True, merged_into__isnull=True).order_by(
+            "birth_year", "pk"
+        )
+    )
+
+
 def household_get(*, actor: Any, household_id: int) -> Household | None:
     require_perm(actor, Perm.HOME_ISOLATION)
     return Household.objects.filter(scope_q(actor), pk=household_id, is_active=True).select_related("unit").first()
@@ -172,8 +181,7 @@ def household_get(*, actor: Any, household_id: int) -> Household | None:
 def people_of(*, actor: Any, ids: Iterable[int]) -> dict[int, Person]:
     """People of the area by id (the register form's ticked members)."""
     require_perm(actor, Perm.HOME_ISOLATION)
-    wanted = [int(i) for i in ids]
-    return {p.pk: p for p in Person.objects.filter(scope_q(actor), pk__in=wanted, is_active=True)}
+    return {p.pk: p for p in selectors.people_in_area(actor=actor, ids=ids)}
 
 
 def officers_of(*, units: Iterable[Unit]) -> list[User]:

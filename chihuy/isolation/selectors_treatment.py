@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import require_perm
 from chihuy.accounts.roles import Perm
 from chihuy.core.errors import not_found
-from chihuy.isolation.enums import HOLDING_STATUSES, FacilityKind, StayKind, StayStatus
+from chihuy.isolation.enums import HOLDING_STATUSES, FacilityKind, OxygenMode, StayKind, StayStatus, Tier
 from chihuy.isolation.models import Bed, Facility, Stay, TreatmentRecord
 from chihuy.isolation.selectors import facility_list, stay_scope_q
 from chihuy.isolation.services.treatment import chain_ids
@@ -47,6 +47,25 @@ def treatment_list(
     if text:
         qs = qs.filter(Q(case_number__iexact=text) | Q(person__full_name__icontains=text))
     return qs.order_by("-clock_start_on", "-id")
+
+
+def treatment_counts(*, actor: Any, within: str | None = None) -> tuple[dict[int, int], dict[str, int]]:
+    """F0 under treatment in the area per tier and per oxygen modality (none left out): one grouped query."""
+    by_tier: dict[int, int] = dict.fromkeys(Tier.values, 0)
+    by_oxygen: dict[str, int] = {m: 0 for m in OxygenMode.values if m != OxygenMode.NONE}
+    rows = (
+        treatment_list(actor=actor, within=within)
+        .order_by()
+        .values("tier", "oxygen_mode")
+        .annotate(n=Count("pk"))
+        .values_list("tier", "oxygen_mode", "n")
+    )
+    for tier, oxygen_mode, n in rows:
+        if tier in by_tier:
+            by_tier[tier] += n
+        if oxygen_mode in by_oxygen:
+            by_oxygen[oxygen_mode] += n
+    return by_tier, by_oxygen
 
 
 def treatment_get(*, actor: Any, stay_id: int) -> Stay:

@@ -117,6 +117,21 @@ def f0_waiting(*, actor: Any, within: str | None = None) -> QuerySet[Case]:
     )
 
 
+def case_to_admit(*, actor: Any, number: str) -> Case | None:
+    """The case of the reader's area with this number (any letter case) that names a person: the F0 to admit."""
+    return (
+        case_visible_qs(actor)
+        .select_related("person", "unit")
+        .filter(number__iexact=number, person__isnull=False)
+        .first()
+    )
+
+
+def case_in_reach(*, actor: Any, case: Case) -> bool:
+    """Whether the case is in the reader's area (the stay's case is found wherever it was reported)."""
+    return case_visible_qs(actor).filter(pk=case.pk).exists()
+
+
 def case_for_stay(stay: Stay) -> Case | None:
     if stay.case_number:
         found = Case.objects.filter(number=stay.case_number).first()

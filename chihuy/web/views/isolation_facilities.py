@@ -33,7 +33,7 @@ from chihuy.core.tabular import write_xlsx
 from chihuy.isolation import selectors
 from chihuy.isolation import selectors_facilities as reads
 from chihuy.isolation.enums import Cohort, FacilityKind, RoomGender, RoomState, StayStatus, Tier
-from chihuy.isolation.models import Facility, Stay, Zone
+from chihuy.isolation.models import Facility, Zone
 from chihuy.isolation.services import admissions
 from chihuy.isolation.services import facilities as services
 from chihuy.isolation.services.stays import Admission
@@ -480,7 +480,7 @@ def _map_context(request: HttpRequest, zone_id: int) -> dict[str, Any]:
     return {
         "zone": zone,
         "facility": zone.facility,
-        "zones": list(Zone.objects.filter(facility_id=zone.facility_id).order_by("position", "name")),
+        "zones": list(reads.facility_zones(zone.facility)),
         "tiles": [_tile_extras(t) for t in tiles],
         "legend": [(s.value, s.label, counts.get(s.value, 0)) for s in RoomState],
         "now": clock.now(),
@@ -587,9 +587,7 @@ def admit_one(request: HttpRequest, facility_id: int) -> HttpResponse:
     results = list(person_search(actor=actor, q=q, within=None, limit=20).items) if q and person is None else []
     current = None
     if person is not None:
-        current = (
-            Stay.objects.filter(person=person, status__in=["reserved", "active"]).select_related("facility").first()
-        )
+        current = selectors.holding_stay(person)
     form = AdmitForm(
         request.POST if request.method == "POST" else None,
         facility=facility,
@@ -662,11 +660,7 @@ def _awaiting_f1(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[Any] = []
     for status in ("", TraceStatus.REACHED, TraceStatus.INFORMED):
         items += tracing_queue(actor=actor, within=scope(request), level=1, status=status, limit=MAX_F1_LISTED).items
-    held = set(
-        Stay.objects.filter(person_id__in=[c.person_id for c in items], status__in=["reserved", "active"]).values_list(
-            "person_id", flat=True
-        )
-    )
+    held = selectors.people_holding(c.person_id for c in items)
     rows = []
     seen: set[int] = set()
     for item in items:
@@ -686,11 +680,11 @@ def _awaiting_f1(request: HttpRequest) -> list[dict[str, Any]]:
 
 def _group_rows_from_post(request: HttpRequest, facility: Facility) -> list[dict[str, Any]]:
     """The proposal's rows as posted back (person, cohort, date, vaccinated, proposed bed, chosen bed, reason)."""
-    from chihuy.people.selectors import person_qs
-
     post = request.POST
     raw_ids = post.getlist("row_person")
-    people = {p.pk: p for p in person_qs(request.user).filter(pk__in=[int(v) for v in raw_ids if v.isdigit()])}
+    people = {
+        p.pk: p for p in selectors.people_in_area(actor=request.user, ids=[int(v) for v in raw_ids if v.isdigit()])
+    }
     columns = {
         name: post.getlist(name)
         for name in ("row_cohort", "row_cohort_on", "row_vaccinated", "row_vulnerable", "row_bed", "row_proposed")
@@ -739,14 +733,12 @@ def _proposal_context(
     bed_code = {bed_id: code for _label, beds in groups for bed_id, code in beds}
     # The map: every zone's tiles with the people proposed in each room.
     proposed_in: dict[int, list[dict[str, Any]]] = {}
-    from chihuy.isolation.models import Bed
-
-    rooms_of = dict(Bed.objects.filter(pk__in=chosen).values_list("pk", "room_id"))
+    rooms_of = {pk: bed.room_id for pk, bed in reads.beds_by_id(facility=facility, bed_ids=chosen).items()}
     for row in rows:
         if row["bed_id"] in rooms_of:
             proposed_in.setdefault(rooms_of[row["bed_id"]], []).append(row)
     zones = []
-    for zone in Zone.objects.filter(facility=facility).order_by("position", "name"):
+    for zone in reads.facility_zones(facility):
         tiles = [(t, proposed_in.get(t.room.pk, [])) for t in selectors.zone_map(actor=request.user, zone=zone)]
         if any(proposed for _tile, proposed in tiles):
             zones.append((zone, tiles))
@@ -766,11 +758,9 @@ def _proposal_context(
 
 @screen(Perm.STAY_WORK)
 def admit_group(request: HttpRequest, facility_id: int) -> HttpResponse:
-    from chihuy.people.selectors import person_qs
-
     actor: Any = request.user
     facility = selectors.facility_get(actor=actor, facility_id=facility_id)
-    zones = list(Zone.objects.filter(facility=facility).order_by("position", "name"))
+    zones = list(reads.facility_zones(facility))
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ("admit", "reserve"):
         return _group_accept(request, facility, reserve=action == "reserve")
@@ -789,7 +779,7 @@ def admit_group(request: HttpRequest, facility_id: int) -> HttpResponse:
         specs: list[admissions.PersonSpec] = []
         seen: set[int] = set()
         exposure = {r["person"].pk: r["exposure_on"] for r in awaiting}
-        for person in person_qs(actor).filter(pk__in=ticked).order_by("full_name", "pk"):
+        for person in selectors.people_in_area(actor=actor, ids=ticked):
             seen.add(person.pk)
             specs.append(
                 admissions.PersonSpec(
@@ -876,9 +866,7 @@ def _group_accept(request: HttpRequest, facility: Facility, *, reserve: bool) ->
     if not chosen:
         error = _("Chưa có ai được xếp giường.")
     else:
-        from chihuy.isolation.models import Bed
-
-        beds = {b.pk: b for b in Bed.objects.filter(facility=facility, pk__in=[r["bed_id"] for r in chosen])}
+        beds = reads.beds_by_id(facility=facility, bed_ids=[r["bed_id"] for r in chosen])
         try:
             for r in chosen:
                 if r["bed_id"] not in beds:
@@ -972,7 +960,7 @@ def move(request: HttpRequest, stay_id: int) -> HttpResponse:
             _raise_unless_field(exc)
             apply_error(form, exc)
         else:
-            last = moved.events.filter(kind="moved").order_by("-at", "-id").first()
+            last = reads.last_move(moved)
             if last is not None and last.flagged:
                 messages.warning(
                     request, _("Đã chuyển, lượt chuyển bị đánh dấu vi phạm quy tắc: %(r)s") % {"r": moved.flag_reason}

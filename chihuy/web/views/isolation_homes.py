@@ -318,7 +318,7 @@ def home_create(request: HttpRequest) -> HttpResponse:
     person_id = source.get("person", "")
     people: list[Any] = []
     if household is not None:
-        people = list(household.members.filter(is_active=True, merged_into__isnull=True).order_by("birth_year", "pk"))
+        people = home_selectors.household_members(household)
     if person_id.isdigit():
         extra = home_selectors.people_of(actor=actor, ids=[int(person_id)]).get(int(person_id))
         if extra is not None and all(p.pk != extra.pk for p in people):
@@ -380,7 +380,7 @@ def home_create(request: HttpRequest) -> HttpResponse:
                 skipped = getattr(home, "skipped", [])
                 messages.success(
                     request,
-                    _("Đã đăng ký hộ cách ly %(code)s, %(n)s người.") % {"code": home.code, "n": home.stays.count()},  # type: ignore[attr-defined]
+                    _("Đã đăng ký hộ cách ly %(code)s, %(n)s người.") % {"code": home.code, "n": len(home.admitted)},  # type: ignore[attr-defined]
                 )
                 if skipped:
                     messages.warning(

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from chihuy.accounts.access import has_perm
 from chihuy.accounts.roles import Perm
 from chihuy.cases.enums import CaseStatus, ClinicalState
-from chihuy.cases.selectors import case_visible_qs
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.pagination import keyset_page
@@ -232,9 +231,7 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
         page = keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
     for item in page.items:
         item.clinical_label = _clinical_label(item.clinical_state)  # type: ignore[attr-defined]
-    counts = selectors_treatment.treatment_list(actor=request.user, within=scope(request) or None)
-    by_tier = {t: counts.filter(tier=t).count() for t in Tier.values}
-    by_oxygen = {m: counts.filter(oxygen_mode=m).count() for m in OxygenMode.values if m != OxygenMode.NONE}
+    by_tier, by_oxygen = selectors_treatment.treatment_counts(actor=request.user, within=scope(request) or None)
     query = g.copy()
     query.pop("cursor", None)
     return render(
@@ -412,12 +409,7 @@ def treatment_admit(request: HttpRequest) -> HttpResponse:
     case = None
     lookup_error = ""
     if number:
-        case = (
-            case_visible_qs(request.user)
-            .select_related("person", "unit")
-            .filter(number__iexact=number, person__isnull=False)
-            .first()
-        )
+        case = response.case_to_admit(actor=request.user, number=number)
         if case is None:
             lookup_error = _("Không tìm thấy ca %(n)s trong địa bàn của bạn.") % {"n": number}
         elif case.status != CaseStatus.ACTIVE:
@@ -428,7 +420,7 @@ def treatment_admit(request: HttpRequest) -> HttpResponse:
             case = None
     held = None
     if case is not None and case.person is not None:
-        held = Stay.objects.filter(person=case.person, status__in=["reserved", "active"]).first()
+        held = selectors.holding_stay(case.person)
     form = _place_form(AdmitForm, request, initial={"clinical_state": case.clinical_state if case else "mild"})
     if request.method == "POST" and case is not None and case.person is not None and form.is_valid():
         data = form.cleaned_data
@@ -496,14 +488,15 @@ def _stay_page(
     status: int = 200,
 ) -> HttpResponse:
     today = clock.today()
-    latest = stay.records.order_by("-on").first() if stay.status == StayStatus.ACTIVE else None
+    active = stay.status == StayStatus.ACTIVE
+    records = selectors_treatment.treatment_records(stay)
+    # The chain's records come newest day first: this stay's first one is its latest (one record per day).
+    latest = next((r for r in records if r.stay_id == stay.pk), None) if active else None
     record_initial = {
         "on": today,
         "clinical_state": latest.clinical_state if latest else stay.clinical_state or "mild",
         "oxygen_mode": latest.oxygen_mode if latest else stay.oxygen_mode or OxygenMode.NONE,
     }
-    active = stay.status == StayStatus.ACTIVE
-    records = selectors_treatment.treatment_records(stay)
     case = response.case_for_stay(stay)
     for record in records:
         record.clinical_label = _clinical_label(record.clinical_state)  # type: ignore[attr-defined]
@@ -520,7 +513,7 @@ def _stay_page(
             "case": case,
             "can_see_case": case is not None
             and has_perm(request.user, Perm.CASE_VIEW)
-            and case_visible_qs(request.user).filter(pk=case.pk).exists(),
+            and response.case_in_reach(actor=request.user, case=case),
             "can_treat": has_perm(request.user, Perm.TREATMENT_RECORD) and active,
             "record_form": record_form or RecordForm(initial=record_initial),
             "transfer_form": transfer_form or _place_form(TransferForm, request),
