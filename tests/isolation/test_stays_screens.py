@@ -139,3 +139,20 @@ def test_the_lists_read_in_a_fixed_number_of_queries(
     admit_f1(quarantine, "102", more, D(2021, 11, 9))
     assert counts() == before
     assert before[1] <= 4
+
+
+def test_past_the_clock_the_day_count_stops(
+    quarantine: Any, admit_f1: Any, make_person: Any, manager: Any, pinned_clock: Any
+) -> None:
+    """A stay past its last day (e.g. waiting for its negative) says the days are done, not "Ngày 30/14"."""
+    import datetime as dt
+
+    from tests.conftest import session_client
+
+    (stay,) = admit_f1(quarantine, "101", [make_person(full_name="Lò Văn Đủ", sex="M")], dt.date(2021, 11, 9))
+    pinned_clock.move_to(dt.datetime(2021, 12, 9, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    client = session_client(manager)
+    page = client.get(f"/cach-ly/luot/{stay.pk}/").content.decode()
+    assert "Đã đủ 14 ngày" in page and "Ngày 30/14" not in page
+    listing = client.get("/cach-ly/luot/").content.decode()
+    assert "Đủ ngày từ 24/11/2021" in listing and "Ngày 30 (" not in listing

@@ -107,6 +107,8 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     for stay in page.items:
         stay.day_n = (today - stay.clock_start_on).days + 1 if stay.status in HOLDING_STATUSES else None
+        # Past the clock's last day the count stops: the stay waits for its negatives and the release.
+        stay.release_due = bool(stay.day_n and stay.release_on and today >= stay.release_on)
         stay.place = _place(stay)
     params = (
         ("facility", facility_raw if facility_id else ""),
