@@ -35,7 +35,6 @@ import json
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 from collections import Counter
@@ -111,6 +110,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._common import QueryCount, summary  # noqa: E402
 from chihuy.accounts.access import scope_q  # noqa: E402
 from chihuy.accounts.models import User  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
@@ -134,27 +134,6 @@ PASSWORD = "Bench-Pass-2021!"
 
 
 # --- Timing ---------------------------------------------------------------------------------------------------
-
-
-class QueryCount:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
-
-
-def summary(samples: list[float]) -> dict[str, Any]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
-    return {
-        "n": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2) if ordered else None,
-        "p95_ms": round(p95, 2),
-        "mean_ms": round(statistics.fmean(ordered), 2) if ordered else None,
-        "max_ms": round(ordered[-1], 2) if ordered else None,
-    }
 
 
 # --- Generating -----------------------------------------------------------------------------------------------

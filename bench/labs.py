@@ -39,7 +39,6 @@ import pstats
 import random
 import resource
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -104,6 +103,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._common import QueryCount, summary  # noqa: E402
 from chihuy.accounts.models import User  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
 from chihuy.accounts.services import user_create  # noqa: E402
@@ -145,29 +145,6 @@ def peak_mb() -> float:
     except OSError:
         pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-class QueryCount:
-    """Counts the statements Django sends (COPY of core.bulk goes around it; the measured paths use none)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
-
-
-def summary(samples: list[float]) -> dict[str, Any]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
-    return {
-        "n": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2) if ordered else None,
-        "p95_ms": round(p95, 2),
-        "mean_ms": round(statistics.fmean(ordered), 2) if ordered else None,
-        "max_ms": round(ordered[-1], 2) if ordered else None,
-    }
 
 
 # --- Generating the province ----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -80,6 +79,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._common import summary  # noqa: E402
 from chihuy.accounts.models import User  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
 from chihuy.accounts.services import user_create  # noqa: E402
@@ -355,17 +355,6 @@ def timed(fn: Any) -> float:
     started = time.perf_counter()
     fn()
     return (time.perf_counter() - started) * 1000
-
-
-def summary(samples: list[float]) -> dict[str, Any]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
-    return {
-        "n": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2) if ordered else None,
-        "p95_ms": round(p95, 2),
-        "max_ms": round(ordered[-1], 2) if ordered else None,
-    }
 
 
 def name_variants(person: Person) -> dict[str, str]:

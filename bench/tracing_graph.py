@@ -118,6 +118,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._common import summary  # noqa: E402
 from chihuy.accounts.models import User  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
 from chihuy.accounts.services import user_create  # noqa: E402
@@ -394,17 +395,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = fn()
     return (time.perf_counter() - started) * 1000, value
-
-
-def summary(samples: list[float]) -> dict[str, Any]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
-    return {
-        "n": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2) if ordered else None,
-        "p95_ms": round(p95, 2),
-        "max_ms": round(ordered[-1], 2) if ordered else None,
-    }
 
 
 def cte_levels(seed_sql: str, params: list[Any], depth: int) -> dict[int, int]:
