@@ -18,7 +18,7 @@ from chihuy.places.models import Unit
 from chihuy.places.services import units_load_province
 
 # Fixtures shared by the tests of one domain across tests/<app>/, tests/web/ and tests/browser/.
-pytest_plugins = ["tests.labs.fixtures", "tests.isolation.fixtures"]
+pytest_plugins = ["tests.labs.fixtures", "tests.isolation.fixtures", "tests.tracing.fixtures"]
 
 PASSWORD = "Chihuy-test-2021!"
 

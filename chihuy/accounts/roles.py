@@ -55,6 +55,11 @@ class Perm(models.TextChoices):
     STAY_WORK = "stay.work", _("Tiếp nhận, xếp giường, chuyển giường, kết thúc cách ly")
     HOME_ISOLATION = "home.isolation", _("Quản lý hộ cách ly tại nhà, ghi nhận khai báo sức khỏe")
     TREATMENT_RECORD = "treatment.record", _("Ghi diễn biến điều trị, chuyển tầng, ra viện")
+    VENUE_VIEW = "venue.view", _("Xem địa điểm quét mã QR")
+    VENUE_MANAGE = "venue.manage", _("Đăng ký, duyệt, ngừng địa điểm quét mã; in mã QR")
+    CHECKIN_VIEW = "checkin.view", _("Xem lịch sử quét mã của một người (có ghi nhật ký)")
+    CHECKIN_INGEST = "checkin.ingest", _("Gửi dữ liệu quét mã theo lô (tích hợp hệ thống khác)")
+    EXPOSURE_WORK = "exposure.work", _("Tìm người tiếp xúc qua quét mã; xác nhận hoặc loại F1 dự kiến")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
@@ -67,6 +72,9 @@ _SAMPLING = {Perm.SAMPLE_VIEW, Perm.CAMPAIGN_MANAGE, Perm.SAMPLE_TAKE}
 # Isolation: health officers run all of it; facility managers their facilities; others follow the figures.
 _ISOLATION = {Perm.ISOLATION_VIEW, Perm.FACILITY_MANAGE, Perm.STAY_WORK, Perm.HOME_ISOLATION, Perm.TREATMENT_RECORD}
 _FACILITY_WORK = {Perm.ISOLATION_VIEW, Perm.FACILITY_MANAGE, Perm.STAY_WORK, Perm.TREATMENT_RECORD}
+# Venue check-ins: health officers run venues and the exposure engine; tracers work its candidates.
+_VENUES = {Perm.VENUE_VIEW, Perm.VENUE_MANAGE, Perm.CHECKIN_VIEW, Perm.CHECKIN_INGEST, Perm.EXPOSURE_WORK}
+_EXPOSURE_WORK = {Perm.VENUE_VIEW, Perm.CHECKIN_VIEW, Perm.EXPOSURE_WORK}
 # The command centre: everyone on it sees its board and takes calls; duty officers work tickets and report on tasks;
 # commanders also run the roster, issue directives and broadcast down the tree.
 _CENTRE_STAFF = {Perm.CENTRE_VIEW, Perm.TICKET_INTAKE, Perm.TASK_REPORT}
@@ -85,8 +93,10 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_CENTRE_LEAD,
         Perm.SAMPLE_VIEW,
         Perm.ISOLATION_VIEW,
+        Perm.VENUE_VIEW,
+        Perm.VENUE_MANAGE,
     },
-    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY, Perm.ISOLATION_VIEW},
+    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY, Perm.ISOLATION_VIEW, Perm.VENUE_VIEW},
     Role.HEALTH_OFFICER: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -96,6 +106,7 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_CENTRE_STAFF,
         *_SAMPLING,
         *_ISOLATION,
+        *_VENUES,
     },
     Role.TRACER: {
         *_PERSON_WRITERS,
@@ -104,13 +115,21 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.TRACE_WORK,
         Perm.CENTRE_VIEW,
         Perm.ISOLATION_VIEW,
+        *_EXPOSURE_WORK,
     },
     # A lab sees the tubes sent to it (and their people, through them), not the registry.
     Role.LAB_TECHNICIAN: {Perm.SAMPLE_VIEW, Perm.LAB_WORK},
     Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF, *_FACILITY_WORK},
     Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
     Role.VACCINATOR: {*_PERSON_WRITERS},
-    Role.ANALYST: {*_ALL_VIEW, Perm.CASE_VIEW, Perm.CENTRE_VIEW, Perm.SAMPLE_VIEW, Perm.ISOLATION_VIEW},
+    Role.ANALYST: {
+        *_ALL_VIEW,
+        Perm.CASE_VIEW,
+        Perm.CENTRE_VIEW,
+        Perm.SAMPLE_VIEW,
+        Perm.ISOLATION_VIEW,
+        Perm.VENUE_VIEW,
+    },
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -127,6 +146,7 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.LAB_WORK,
         Perm.LAB_MANAGE,
         *_ISOLATION,
+        *_VENUES,
     },
 }
 

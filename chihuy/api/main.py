@@ -13,13 +13,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 from chihuy.accounts.api import router as accounts_router
 from chihuy.api.audit import router as audit_router
 from chihuy.api.auth import AUTH
+from chihuy.api.cases import router as cases_router
+from chihuy.api.cases.imports import router as case_imports_router
 from chihuy.api.isolation import router as isolation_router
 from chihuy.api.jobs import router as jobs_router
 from chihuy.api.labs import router as labs_router
 from chihuy.api.tickets import router as tickets_router
 from chihuy.api.units import router as places_router
-from chihuy.cases.api import router as cases_router
-from chihuy.cases.api_import import router as case_imports_router
 from chihuy.command.api import router as command_router
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.notify.api import router as notify_router

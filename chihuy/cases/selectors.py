@@ -576,3 +576,32 @@ def cluster_contact_ids(*, actor: Any, cluster: Cluster, max_level: int = 1) -> 
         .order_by("person_id")
         .values_list("person_id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class CaseWindow:
+    """An active F0 with a registry person, and the days of its infectious window (until: None = still open)."""
+
+    case_id: int
+    number: str
+    person_id: int
+    unit_path: str
+    infectious_from: dt.date
+    infectious_until: dt.date | None
+
+
+def active_case_windows(
+    *, case_ids: list[int] | None = None, person_ids: list[int] | None = None, within: str | None = None
+) -> list[CaseWindow]:
+    """Active cases (system read for the exposure engine: callers have checked who asks), oldest first."""
+    qs = Case.objects.filter(status=CaseStatus.ACTIVE, person__isnull=False)
+    if case_ids is not None:
+        qs = qs.filter(pk__in=case_ids)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    if within:
+        qs = qs.filter(unit_path__startswith=within)
+    rows = qs.order_by("detected_at", "id").values_list(
+        "id", "number", "person_id", "unit_path", "infectious_from", "infectious_until"
+    )
+    return [CaseWindow(*row) for row in rows]

@@ -32,6 +32,7 @@ from chihuy.labs.models import Campaign, Lab, Sample
 from chihuy.labs.selectors import rapid_positive_within
 from chihuy.people.models import Person
 from chihuy.places.models import Unit
+from chihuy.response import exposure as exposure_response
 from chihuy.response import isolation as isolation_response
 
 JOB_KIND = "labs.results"
@@ -113,6 +114,8 @@ def _respond(actor: Any, effects: lab_services.Effects) -> tuple[list[str], int,
     # An F0 in quarantine: the stay ends POSITIVE and the roommates' clocks restart (issue 6).
     f0 = {by_key[key].person_id: number for key, number in confirmed.numbers.items()}
     isolation_response.positive_in_stays(actor=actor, person_ids=list(f0), case_numbers=f0)
+    # Who was at the same venues around the same time: F1 candidates for the tracers (issue 7).
+    exposure_response.exposures_for_cases(actor=actor, person_ids=list(f0))
     return confirmed.created, follow_ups, refused
 
 

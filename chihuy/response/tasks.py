@@ -45,3 +45,32 @@ def labs_overdue_task() -> int:
     from chihuy.labs.services import overdue_alert
 
     return overdue_alert()
+
+
+@task()
+def exposures_batch_task(job_id: int) -> None:
+    """Run a queued batch of exposure searches (chihuy.response.exposure.exposures_batch) with progress."""
+    from chihuy.response.exposure import exposures_batch
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if not job_start(job):
+        return
+    try:
+        run = exposures_batch(actor=job.created_by, within=job.params["within"], progress=job_progress(job))
+    except ApplicationError as exc:
+        job_fail(job, exc.message, {"code": exc.code, "details": exc.details})
+        return
+    except Exception as exc:  # a worker must record why a job died, whatever it was
+        job_fail(job, _("Lỗi hệ thống: %(err)s") % {"err": exc.__class__.__name__})
+        raise
+    job_finish(
+        job,
+        {
+            "run_id": run.pk,
+            "sources": run.sources,
+            "visits": run.visits,
+            "hits": run.hits,
+            "new_candidates": run.new_candidates,
+            "elapsed_ms": run.elapsed_ms,
+        },
+    )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "chihuy.cases",
     "chihuy.command",
     "chihuy.labs",
+    "chihuy.tracing",
     "chihuy.isolation",
     "chihuy.response",
     "chihuy.reports",

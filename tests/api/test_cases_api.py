@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from chihuy.accounts.roles import Role
-from chihuy.cases.api.schemas import GraphOut
+from chihuy.api.cases.schemas import GraphOut
 from chihuy.cases.graph import cluster_graph
 from chihuy.cases.models import Case, Classification, Cluster, Contact, ExposureNotice
 from chihuy.people.models import Person

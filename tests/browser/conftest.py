@@ -77,3 +77,4 @@ def seed_policies() -> None:
     importlib.import_module("chihuy.command.migrations.0004_seed_roster_policies").seed(apps, None)
     importlib.import_module("chihuy.labs.migrations.0002_seed_lab_policies").seed(apps, None)
     importlib.import_module("chihuy.isolation.migrations.0002_seed_isolation_policies").seed(apps, None)
+    importlib.import_module("chihuy.tracing.migrations.0002_seed_tracing_policies").seed(apps, None)

@@ -24,6 +24,7 @@ from chihuy.cases.models import Case
 from chihuy.core import clock
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.core.policies import policy_get
+from chihuy.response import exposure as response_exposure
 from chihuy.web.case_forms import CaseReportForm, ItineraryForm, NoticeForm, TransitionForm, apply_renamed
 from chihuy.web.views import contacts
 from chihuy.web.views._common import http_error, scope, screen
@@ -96,7 +97,7 @@ def _report(request: HttpRequest, form: CaseReportForm, clusters: dict[int, Any]
         raise ApplicationError.field("cluster", _("Không tìm thấy ổ dịch này."), ErrorCode.NOT_FOUND)
     with transaction.atomic():  # a new person is kept only if the case is reported
         person = contacts.pick_or_create(request, form, allow_elsewhere=False)
-        return services.case_report(
+        return response_exposure.case_report(
             actor=user,
             person=person,
             source_case_ids=[s.pk for s in sources],

@@ -12,14 +12,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
-from chihuy.cases import selectors, services
-from chihuy.cases.api.common import (
+from chihuy.api.cases.common import (
     _actor,
     _new_person,
     _person,
     _within,
 )
-from chihuy.cases.api.schemas import (
+from chihuy.api.cases.schemas import (
     AttemptIn,
     AttemptOut,
     ContactIn,
@@ -33,6 +32,7 @@ from chihuy.cases.api.schemas import (
     QueueQuery,
     ReasonIn,
 )
+from chihuy.cases import selectors, services
 from chihuy.cases.services.contacts import LINE_COLUMNS
 from chihuy.core.errors import ApplicationError
 from chihuy.people import selectors as people_selectors

@@ -4,7 +4,7 @@ and the 5S clock. Jurisdiction-scoped: a record outside the caller's area answer
 
 from ninja import Router
 
-from chihuy.cases.api import cases, clusters, contacts, notices
+from chihuy.api.cases import cases, clusters, contacts, notices
 
 router = Router()
 # Fixed paths first: "/contacts", "/clusters" … are never read as a case id.

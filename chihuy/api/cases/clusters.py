@@ -7,12 +7,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from chihuy.cases import selectors, services
-from chihuy.cases.api.common import (
+from chihuy.api.cases.common import (
     _actor,
     _within,
 )
-from chihuy.cases.api.schemas import (
+from chihuy.api.cases.schemas import (
     ClusterCasesIn,
     ClusterDetailOut,
     ClusterIn,
@@ -22,6 +21,7 @@ from chihuy.cases.api.schemas import (
     PersonGraphQuery,
     SuggestionOut,
 )
+from chihuy.cases import selectors, services
 from chihuy.cases.graph import cluster_graph, graph_json, graph_limit, person_graph
 from chihuy.people import selectors as people_selectors
 from chihuy.places.selectors import unit_get

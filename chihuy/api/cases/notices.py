@@ -7,17 +7,17 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from chihuy.cases import selectors, services
-from chihuy.cases.api.common import (
+from chihuy.api.cases.common import (
     _actor,
     _within,
 )
-from chihuy.cases.api.schemas import (
+from chihuy.api.cases.schemas import (
     NoticeDraftIn,
     NoticeOut,
     NoticeTransitionIn,
     PublicNoticeOut,
 )
+from chihuy.cases import selectors, services
 from chihuy.cases.enums import (
     NoticeStatus,
 )

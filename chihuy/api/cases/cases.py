@@ -9,14 +9,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from chihuy.cases import selectors, services
-from chihuy.cases.api.common import (
+from chihuy.api.cases.common import (
     _actor,
     _new_person,
     _person,
     _within,
 )
-from chihuy.cases.api.schemas import (
+from chihuy.api.cases.schemas import (
     AreaQuery,
     CaseOut,
     CasePage,
@@ -32,8 +31,10 @@ from chihuy.cases.api.schemas import (
     StopIn,
     StopOut,
 )
+from chihuy.cases import selectors, services
 from chihuy.core.errors import ApplicationError
 from chihuy.places.selectors import unit_get
+from chihuy.response import exposure as response_exposure
 
 router = Router(tags=["cases"])
 
@@ -69,7 +70,7 @@ def report_case(request: HttpRequest, payload: CaseReportIn) -> Any:
             person = _new_person(actor, payload.person, confirm_new=payload.confirm_new)
         else:
             raise ApplicationError.field("person_id", _("Chọn người hoặc nhập thông tin người."))
-        case = services.case_report(actor=actor, person=person, cluster=cluster, **data)
+        case = response_exposure.case_report(actor=actor, person=person, cluster=cluster, **data)
     return Status(201, selectors.case_get(actor=actor, case_id=case.pk, audit=False))
 
 
