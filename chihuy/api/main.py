@@ -19,6 +19,7 @@ from chihuy.api.isolation import router as isolation_router
 from chihuy.api.jobs import router as jobs_router
 from chihuy.api.labs import router as labs_router
 from chihuy.api.tickets import router as tickets_router
+from chihuy.api.tracing import router as tracing_router
 from chihuy.api.units import router as places_router
 from chihuy.command.api import router as command_router
 from chihuy.core.errors import ApplicationError, ErrorCode
@@ -86,3 +87,4 @@ api.add_router("/command/tickets", tickets_router)
 api.add_router("/notify", notify_router)
 api.add_router("/labs", labs_router)
 api.add_router("/isolation", isolation_router)
+api.add_router("/tracing", tracing_router)

@@ -21,7 +21,7 @@ AREAS: list[dict[str, Any]] = [
     {"key": "cases", "label": _("Ca bệnh & truy vết"), "url": "web:cases"},
     {"key": "labs", "label": _("Xét nghiệm"), "url": "web:labs"},
     {"key": "isolation", "label": _("Cách ly & điều trị"), "url": "web:isolation"},
-    {"key": "tracing", "label": _("Địa điểm & quét QR"), "url": None},
+    {"key": "tracing", "label": _("Địa điểm & quét QR"), "url": "web:venues"},
     {"key": "vaccination", "label": _("Tiêm chủng"), "url": None},
     {"key": "checkpoints", "label": _("Chốt kiểm soát"), "url": None},
     {"key": "readiness", "label": _("4 tại chỗ"), "url": None},

@@ -4,8 +4,10 @@ from chihuy.web.views import (
     audit,
     case_import,
     cases,
+    checkins,
     clusters,
     contacts,
+    exposures,
     fives,
     home,
     isolation_facilities,
@@ -16,6 +18,7 @@ from chihuy.web.views import (
     tracing,
     units,
     users,
+    venues,
 )
 from chihuy.web.views import briefing as briefing_views
 from chihuy.web.views import command as command_views
@@ -186,4 +189,7 @@ urlpatterns = [
     *isolation_stays.urlpatterns,
     *isolation_homes.urlpatterns,
     *isolation_treatment.urlpatterns,
+    *venues.urlpatterns,
+    *checkins.urlpatterns,
+    *exposures.urlpatterns,
 ]

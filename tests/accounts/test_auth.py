@@ -33,11 +33,14 @@ def test_a_token_authenticates_its_user_and_records_its_use(make_user: Any) -> N
     assert body["permissions"] == [
         "case.view",
         "centre.view",
+        "checkin.view",
         "contact.change",
+        "exposure.work",
         "isolation.view",
         "person.change",
         "person.view",
         "trace.work",
+        "venue.view",
     ]
     token.refresh_from_db()
     assert token.last_used_at is not None
