@@ -23,6 +23,7 @@ from chihuy.cases.models import Case, Contact
 from chihuy.cases.services import case_report as cases_case_report
 from chihuy.cases.services.contacts import contact_add, person_match
 from chihuy.core import clock
+from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError
 from chihuy.core.jobs import job_create
 from chihuy.core.models import Job
