@@ -158,6 +158,20 @@ def exposures_find(*, actor: Any, person: Person, date_from: dt.date, date_to: d
         new_candidates=len(created),
         elapsed_ms=int((time.perf_counter() - started) * 1000),
     )
+    # The person's check-ins were read (and others' near them): recorded like every read of check-in data.
+    audit_record(
+        actor=actor,
+        action="exposure.query",
+        obj=person,
+        details={
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+            "run": run.pk,
+            "visits": visits,
+            "found": len(exposures),
+            "new_candidates": len(created),
+        },
+    )
     return Found(run, exposures, created)
 
 
