@@ -3,6 +3,7 @@ people, F1 candidates in the reader's queue, ingest batches. Outside the reader'
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,16 +13,43 @@ from django.utils.translation import gettext as _
 from chihuy.accounts.access import require_perm, scope_q, view_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.errors import not_found
+from chihuy.core.models import AuditEvent
 from chihuy.core.pagination import Page, keyset_page
 from chihuy.core.text import fold
 from chihuy.people.models import Person
+from chihuy.tracing import times
 from chihuy.tracing.enums import CandidateStatus, VenueStatus
-from chihuy.tracing.models import ExposureCandidate, ExposureRun, IngestBatch, Venue, Visitor
+from chihuy.tracing.models import CheckIn, ExposureCandidate, ExposureRun, IngestBatch, Venue, Visitor
 
 
 def venue_qs(actor: Any, *, within: str | None = None) -> QuerySet[Venue]:
     require_perm(actor, Perm.VENUE_VIEW)
     return Venue.objects.filter(scope_q(actor, within=within)).select_related("site", "unit")
+
+
+VENUE_ORDER = ["unit_path", "id"]
+# The Excel list stops here: past it, narrow the filters (a province holds ~10,000 venues).
+EXPORT_CAP = 50_000
+
+
+def venue_filtered(
+    *,
+    actor: Any,
+    within: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    q: str = "",
+) -> QuerySet[Venue]:
+    """The area's venues narrowed by status, category and a search on the code (exact), name or address."""
+    qs = venue_qs(actor, within=within)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(code=q.upper()) | Q(site__name__icontains=q) | Q(site__address__icontains=q))
+    return qs
 
 
 def venue_list(
@@ -34,15 +62,35 @@ def venue_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Venue]:
-    qs = venue_qs(actor, within=within)
-    if status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category=category)
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(code=q.upper()) | Q(site__name__icontains=q) | Q(site__address__icontains=q))
-    return keyset_page(qs, order=["unit_path", "id"], cursor=cursor, limit=limit)
+    qs = venue_filtered(actor=actor, within=within, status=status, category=category, q=q)
+    return keyset_page(qs, order=VENUE_ORDER, cursor=cursor, limit=limit)
+
+
+def venue_export(
+    *, actor: Any, within: str | None = None, status: str | None = None, category: str | None = None, q: str = ""
+) -> list[Venue]:
+    """The same venues as the list, all of them (capped), for the Excel file."""
+    qs = venue_filtered(actor=actor, within=within, status=status, category=category, q=q)
+    return list(qs.order_by(*VENUE_ORDER)[:EXPORT_CAP])
+
+
+def venue_checkin_counts(*, venue: Venue, now: dt.datetime) -> dict[str, int]:
+    """Check-ins at the venue over the last 24 hours and 7 days: one range on the (venue, t_in) index. Counts only —
+    no one's visit is read, so this is not a query of a person's check-ins."""
+    end = times.to_minute(now)
+    day = end - 24 * 60
+    row = CheckIn.objects.filter(venue_id=venue.pk, t_in__gt=end - 7 * 24 * 60, t_in__lte=end).aggregate(
+        week=Count("id"), day=Count("id", filter=Q(t_in__gt=day))
+    )
+    return {"day": int(row["day"] or 0), "week": int(row["week"] or 0)}
+
+
+def venue_history(venue: Venue, *, limit: int = 50) -> list[AuditEvent]:
+    """Registration, status changes and edits of a venue, oldest first (its audit events, on their object index)."""
+    events = AuditEvent.objects.filter(object_type=Venue._meta.label_lower, object_id=str(venue.pk)).order_by(
+        "at", "id"
+    )
+    return list(events[:limit])
 
 
 def venue_counts(*, actor: Any, within: str | None = None) -> dict[str, int]:
