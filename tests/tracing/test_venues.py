@@ -98,6 +98,14 @@ def test_public_registration_names_the_missing_field(db: Any, field: str, value:
     assert not Venue.objects.exists()
 
 
+def test_a_bad_owner_phone_is_named_as_such(venue_officer: Any, market: Venue) -> None:
+    error = _error(lambda: _public(owner_phone="12345"))
+    assert (error.code, error.details[0]["field"]) == (ErrorCode.VALIDATION, "owner_phone")  # type: ignore[index]
+    error = _error(lambda: venue_update(actor=venue_officer, venue=market, owner_phone="abc"))
+    assert error.details[0]["field"] == "owner_phone"  # type: ignore[index]
+    assert Venue.objects.count() == 1
+
+
 def test_public_registration_needs_a_commune(db: Any) -> None:
     error = _error(lambda: _public(unit=Unit.objects.get(path=TAM_DUONG)))
     assert error.details[0]["field"] == "unit"  # type: ignore[index]

@@ -37,7 +37,10 @@ def new_code() -> str:
 def _clean(category: str, owner_phone: str) -> str:
     if category not in VenueCategory.values:
         raise ApplicationError.field("category", _("Chọn loại địa điểm."))
-    return normalize_phone(owner_phone) if owner_phone else ""
+    try:
+        return normalize_phone(owner_phone) if owner_phone else ""
+    except ApplicationError as exc:  # the validator names "phone": here it is the owner's (the site has its own)
+        raise ApplicationError.field("owner_phone", exc.message) from exc
 
 
 def _unit_of_venue(unit: Unit) -> Unit:
