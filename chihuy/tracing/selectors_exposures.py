@@ -116,9 +116,9 @@ class HitRow:
     near_f0: int
 
 
-def hit_rows(*, actor: Any, exposures: dict[tuple[int, int], engine.Exposure]) -> list[HitRow]:
-    """The exposures of a search as rows (most minutes together first); the phone masked outside the reader's
-    area (the exposed person's, else the venue's)."""
+def hit_rows(*, actor: Any, exposures: dict[tuple[int, int], engine.Exposure], source_path: str = "") -> list[HitRow]:
+    """The exposures of a search as rows (most minutes together first); the phone masked unless the reader is the
+    exposed person's unit (the venue's until matched) or, for an F0's search (`source_path`), the F0's unit."""
     if not exposures:
         return []
     visitor_ids = {v for _s, v in exposures}
@@ -140,12 +140,13 @@ def hit_rows(*, actor: Any, exposures: dict[tuple[int, int], engine.Exposure]) -
         visitor = visitors[visitor_id]
         venue = venues[hit.venue]
         home = visitor.person.unit_path if visitor.person is not None else venue.unit_path
+        full = sees_phone(actor, home, source_path)
         rows.append(
             HitRow(
                 visitor_id=visitor_id,
                 name=visitor.name,
-                phone=visitor.phone if sees_phone(actor, home) else mask_phone(visitor.phone),
-                person_id=visitor.person_id if visitor.person is not None and sees_phone(actor, home) else None,
+                phone=visitor.phone if full else mask_phone(visitor.phone),
+                person_id=visitor.person_id if visitor.person is not None and in_jurisdiction(actor, home) else None,
                 venue_id=venue.pk,
                 venue_code=venue.code,
                 venue_name=venue.site.name,

@@ -448,7 +448,11 @@ def person_exposures(request: HttpRequest, person_id: int) -> HttpResponse:
                     raise http_error(exc) from exc
                 apply_error(form, exc)
             else:
-                hits = selectors_exposures.hit_rows(actor=request.user, exposures=found.exposures)
+                hits = selectors_exposures.hit_rows(
+                    actor=request.user,
+                    exposures=found.exposures,
+                    source_path=person.unit_path if found.run.params.get("case") else "",
+                )
     else:
         form = WindowForm.default()
     return render(
