@@ -69,9 +69,9 @@ def source_visits(windows: dict[int, tuple[int, int]], visitors: dict[int, set[i
         for visitor in ids:
             owner.setdefault(visitor, []).append(source)
     found: list[Visit] = []
-    ids = sorted(owner)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    ordered = sorted(owner)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
         lo = min(windows[s][0] for v in chunk for s in owner[v])
         hi = max(windows[s][1] for v in chunk for s in owner[v])
         rows = CheckIn.objects.filter(visitor_id__in=chunk, t_in__gte=lo, t_in__lte=hi).values_list(

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from chihuy.core.models import AuditEvent
 from chihuy.tracing.enums import CandidateStatus
-from chihuy.tracing.models import CheckIn, ExposureCandidate
+from chihuy.tracing.models import CheckIn, ExposureCandidate, Visitor
 from chihuy.tracing.services.retention import checkins_purge
 from chihuy.tracing.tasks import checkins_purge_task
 
@@ -74,6 +74,9 @@ def test_purge_deletes_exactly_the_old_checkins_and_keeps_candidates(
     assert event.actor is None and event.object_type == "tracing.checkin"
     assert event.details["deleted"] == 2 and event.details["retention_days"] == 28
     assert event.details["before"] == "2021-10-07T17:00:00+00:00"  # 8 October 00:00 in Vietnam
+    # The phone left with no check-in and no candidate goes too; the others stay (a visit left, or a candidate).
+    assert event.details["visitors_deleted"] == 1
+    assert set(Visitor.objects.values_list("phone", flat=True)) == {"0913000001", "0913000003"}
 
     # A second run the same night: nothing more, and no audit row for nothing.
     assert checkins_purge() == 0

@@ -35,7 +35,8 @@ def _require_open(venue: Venue) -> None:
 
 @transaction.atomic
 def visitor_remember(*, phone: str, name: str = "", national_id: str = "") -> Visitor:
-    """The visitor of this phone number, created on first use; a name or ID given now fills or updates theirs."""
+    """The visitor of this phone number, created on first use. A name or ID given now only fills what is missing:
+    whoever types a phone number on the public page must not be able to rewrite that person's record."""
     phone = normalize_phone(phone)
     if not phone:
         raise ApplicationError.field("phone", _("Nhập số điện thoại."))
@@ -51,10 +52,10 @@ def visitor_remember(*, phone: str, name: str = "", national_id: str = "") -> Vi
         except IntegrityError:  # created by a concurrent scan of the same phone
             visitor = Visitor.objects.select_for_update().get(phone=phone)
     changed = []
-    if name and name != visitor.name:
+    if name and not visitor.name:
         visitor.name = name
         changed.append("name")
-    if national_id and national_id != visitor.national_id:
+    if national_id and not visitor.national_id:
         visitor.national_id = national_id
         changed.append("national_id")
     if changed:

@@ -1,16 +1,18 @@
-"""Privacy: check-ins older than the policy's retention are deleted (a scheduled job, `manage.py checkins_purge`).
-Candidates already found keep their own copy of the times (they are the tracers' records, not check-in data)."""
+"""Privacy: check-ins older than the policy's retention are deleted (a scheduled job, `manage.py checkins_purge`),
+then the visitor records (phone, name, CCCD) left with no check-in and no F1 candidate. Candidates already found
+keep their own copy of the times and their visitor (they are the tracers' records, not check-in data)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from chihuy.core import clock
 from chihuy.core.audit import audit_record
 from chihuy.tracing import times
-from chihuy.tracing.models import CheckIn
+from chihuy.tracing.models import CheckIn, ExposureCandidate, Visitor
 from chihuy.tracing.policies import checkin_rule
 
 CHUNK = 50_000
@@ -30,7 +32,8 @@ def checkins_purge(*, today: dt.date | None = None) -> int:
         if not count:
             break
         deleted += count
-    if deleted:
+    visitors = _orphans_purge()
+    if deleted or visitors:
         audit_record(
             actor=None,
             action="checkin.purge",
@@ -39,6 +42,23 @@ def checkins_purge(*, today: dt.date | None = None) -> int:
                 "before": times.from_minute(cutoff).isoformat(),
                 "deleted": deleted,
                 "retention_days": rule.retention_days,
+                "visitors_deleted": visitors,
             },
         )
     return deleted
+
+
+def _orphans_purge() -> int:
+    """Visitors without any check-in left and never an F1 candidate (those stay: the tracers' records point to them)."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            orphans = (
+                Visitor.objects.filter(~Exists(CheckIn.objects.filter(visitor_id=OuterRef("pk"))))
+                .filter(~Exists(ExposureCandidate.objects.filter(visitor_id=OuterRef("pk"))))
+                .values("id")[:CHUNK]
+            )
+            count = Visitor.objects.filter(id__in=orphans).delete()[0]
+        if not count:
+            return deleted
+        deleted += count
