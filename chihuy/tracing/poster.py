@@ -35,9 +35,10 @@ def _qr(url: str) -> Any:
 
 
 def qr_svg(url: str, *, scale: int = 8, inline: bool = False) -> str:
-    """The QR as SVG text (`inline`: without the XML declaration, to sit inside an HTML page)."""
+    """The QR as SVG text with its size in pixels (`inline`: without the XML declaration, to sit inside an HTML
+    page)."""
     buffer = io.BytesIO()
-    _qr(url).save(buffer, kind="svg", scale=scale, border=2, xmldecl=not inline, svgns=True, omitsize=inline)
+    _qr(url).save(buffer, kind="svg", scale=scale, border=2, xmldecl=not inline, svgns=True)
     return buffer.getvalue().decode()
 
 

@@ -6,7 +6,7 @@
   var data = document.getElementById("venue-points");
   if (!box || !data || typeof L === "undefined") { return; }
   var points = JSON.parse(data.textContent);
-  var map = L.map(box, { preferCanvas: true });
+  var map = L.map(box, { maxZoom: 19 });
   var tiles = box.getAttribute("data-tiles");
   if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
   L.control.scale({ imperial: false }).addTo(map);
@@ -27,5 +27,5 @@
     marker.addTo(map);
     bounds.push([p.lat, p.lng]);
   });
-  if (bounds.length === 1) { map.setView(bounds[0], 15); } else { map.fitBounds(bounds, { padding: [20, 20] }); }
+  if (bounds.length === 1) { map.setView(bounds[0], 15); } else { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 }); }
 })();
