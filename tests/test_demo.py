@@ -66,3 +66,16 @@ def test_the_ban_giang_outbreak_of_seed_001(demo: None) -> None:
     assert set(Classification.objects.exclude(level=None).values_list("level", flat=True)) == {0, 1, 2}
     # F2 who became F1 when their F1 turned positive: the cascade, with its reasons
     assert LevelChange.objects.filter(from_level=2, to_level=1).exists()
+
+
+def test_the_ban_giang_venues_and_the_f1_candidates_of_their_scans(demo: None) -> None:
+    from chihuy.tracing.enums import CandidateStatus
+    from chihuy.tracing.models import CheckIn, ExposureCandidate, Venue
+    from chihuy.web.management.demo_tracing import seed_tracing
+
+    first = seed_tracing()
+    assert first == {"venues": 5, "checkins_created": 48, "candidates_created": 46}
+    assert Venue.objects.filter(unit_path="12/106/03418/", status="active").count() == 5
+    assert set(ExposureCandidate.objects.values_list("status", flat=True)) == {CandidateStatus.PENDING}
+    assert seed_tracing() == {"venues": 5, "checkins_created": 0, "candidates_created": 0}
+    assert CheckIn.objects.count() == first["checkins_created"]

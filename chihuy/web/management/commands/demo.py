@@ -11,6 +11,7 @@ from chihuy.web.management.demo_data import DEMO_PASSWORD, build
 from chihuy.web.management.demo_isolation import seed_isolation
 from chihuy.web.management.demo_labs import build_labs
 from chihuy.web.management.demo_tickets import build_tickets
+from chihuy.web.management.demo_tracing import seed_tracing
 
 
 class Command(BaseCommand):
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{isolation['facilities_created']} khu cách ly / cơ sở điều trị demo mới, "
             f"{isolation['stays_created']} người cách ly demo mới (Tam Đường)."
+        )
+        self.stdout.write(
+            "{checkins_created} lượt quét mã QR demo mới, {candidates_created} F1 dự kiến mới.".format(**seed_tracing())
         )
         self.stdout.write(
             f"{result['root'].name}: {result['communes']} xã; {result['villages_created']} thôn bản demo mới; "
