@@ -41,19 +41,6 @@ from chihuy.web.views._common import http_error, scope, screen
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SUBNAV = "web/tracing/_subnav.html"
-
-
-def _subnav() -> str | None:
-    """The tracing sub-navigation (helper A's), once it exists."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        get_template(SUBNAV)
-    except TemplateDoesNotExist:
-        return None
-    return SUBNAV
 
 
 def _row(request: HttpRequest, c: ExposureCandidate) -> dict[str, Any]:
@@ -100,7 +87,6 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/tracing/candidate_list.html",
         {
-            "subnav": _subnav(),
             "rows": [_row(request, c) for c in page.items],
             "page": page,
             "status": status,
@@ -202,7 +188,6 @@ def _candidate_page(
     if confirm_form is not None and confirm_form.is_bound:
         picked = contacts.picked_person(request, confirm_form.data.get("person"))
     context = {
-        "subnav": _subnav(),
         "candidate": candidate,
         "row": _row(request, candidate),
         "near": near,
