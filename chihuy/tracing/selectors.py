@@ -180,23 +180,6 @@ def candidate_qs(actor: Any, *, within: str | None = None) -> QuerySet[ExposureC
     return ExposureCandidate.objects.filter(Q(unit_path__startswith=path) | Q(source_unit_path__startswith=path))
 
 
-def candidate_list(
-    *,
-    actor: Any,
-    within: str | None = None,
-    status: str | None = CandidateStatus.PENDING,
-    source_person_id: int | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> Page[ExposureCandidate]:
-    qs = candidate_qs(actor, within=within).select_related("visitor", "venue", "venue__site", "person")
-    if status:
-        qs = qs.filter(status=status)
-    if source_person_id:
-        qs = qs.filter(source_person_id=source_person_id)
-    return keyset_page(qs, order=["-id"], cursor=cursor, limit=limit)
-
-
 def candidate_get(*, actor: Any, candidate_id: int) -> ExposureCandidate:
     candidate = (
         candidate_qs(actor)
@@ -207,13 +190,6 @@ def candidate_get(*, actor: Any, candidate_id: int) -> ExposureCandidate:
     if candidate is None:
         raise not_found(_("người nghi tiếp xúc"))
     return candidate
-
-
-def candidate_counts(*, actor: Any, within: str | None = None) -> dict[str, int]:
-    rows = candidate_qs(actor, within=within).order_by().values("status").annotate(n=Count("id"))
-    counts = {s: 0 for s in CandidateStatus.values}
-    counts.update({r["status"]: r["n"] for r in rows})
-    return counts
 
 
 def sources_near(visitor_ids: Iterable[int]) -> dict[int, int]:
