@@ -598,7 +598,7 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
     }
 
 
-ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/", "/api/isolation/")
+ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/", "/api/isolation/", "/api/tracing/")
 TICKET_ROUTES = {
     # route: the test of tests/command/test_tickets_api.py that walks it
     ("get", "/api/command/tickets/"): "list",
@@ -657,14 +657,16 @@ LABS_ROUTES = {
 
 
 def test_the_other_matrices_cover_their_routes(db: Any) -> None:
-    """Every ticket, outbox, labs and isolation route is named here (or in the matrix) with the test that walks its
-    rights: a new route fails until it is added there and here. (The command matrix checks its own count.)"""
+    """Every ticket, outbox, labs, isolation and tracing route is named here (or in the matrix) with the test that
+    walks its rights: a new route fails until it is added there and here. (The command matrix checks its own
+    count.)"""
     from django.test import Client
 
     from tests.command import test_tickets_api
     from tests.isolation import test_api_permissions as isolation_matrix
     from tests.labs import test_api_permissions as labs_matrix
     from tests.notify import test_api as notify_api
+    from tests.tracing import test_api_permissions as tracing_matrix
 
     paths = Client().get("/api/openapi.json").json()["paths"]
     tickets = {(m, p) for p, item in paths.items() if p.startswith("/api/command/tickets") for m in item}
@@ -680,6 +682,9 @@ def test_the_other_matrices_cover_their_routes(db: Any) -> None:
     # Isolation: every route is an endpoint of tests/isolation/test_api_permissions.py's role × area matrix.
     isolation = {(m, p) for p, item in paths.items() if p.startswith("/api/isolation/") for m in item}
     assert isolation == {(e.method, e.route) for e in isolation_matrix.ENDPOINTS}
+    # Tracing: every route is an endpoint of tests/tracing/test_api_permissions.py's role × area matrix.
+    tracing = {(m, p) for p, item in paths.items() if p.startswith("/api/tracing/") for m in item}
+    assert tracing == {(e.method, e.route) for e in tracing_matrix.ENDPOINTS}
 
 
 @pytest.mark.parametrize("position", list(POSITIONS))
