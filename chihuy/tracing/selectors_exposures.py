@@ -81,6 +81,11 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:4]}***{phone[-3:]}"
 
 
+def mask_name(name: str) -> str:
+    """Lò Văn Pằn → L. V. P.: enough for a tracer to tell rows apart, not to know who."""
+    return " ".join(f"{word[0]}." for word in name.split()) if name else ""
+
+
 def sees_phone(actor: Any, *paths: str) -> bool:
     """The full number of a scan goes to the F0's unit and to the exposed person's (or the venue's) unit."""
     return any(in_jurisdiction(actor, p) for p in paths if p)
@@ -144,7 +149,9 @@ def hit_rows(*, actor: Any, exposures: dict[tuple[int, int], engine.Exposure], s
         rows.append(
             HitRow(
                 visitor_id=visitor_id,
-                name=visitor.name,
+                # Outside the units that trace them, neither the number nor the name: a search from another unit
+                # (e.g. for its own resident) must not reveal who the F0 or the other visitors were.
+                name=visitor.name if full else mask_name(visitor.name),
                 phone=visitor.phone if full else mask_phone(visitor.phone),
                 person_id=visitor.person_id if visitor.person is not None and in_jurisdiction(actor, home) else None,
                 venue_id=venue.pk,

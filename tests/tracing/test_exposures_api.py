@@ -49,7 +49,7 @@ def case(
     """The F0 at the market 08:00–09:00 on 06/11 with a passer-by (25 minutes together) and a Bình Lư resident
     (45 minutes)."""
     resident = make_person(full_name="Sùng A Lử", unit_path=BINH_LU, phone="0987000003")
-    make_checkin(market, F0_PHONE, dt.datetime(2021, 11, 6, 8, 0), 60)
+    make_checkin(market, F0_PHONE, dt.datetime(2021, 11, 6, 8, 0), 60, name="Lò Văn Pằn")
     make_checkin(market, "0987000001", dt.datetime(2021, 11, 6, 8, 35), 60, name="Tòng Văn Khách")
     make_checkin(market, "0987000003", dt.datetime(2021, 11, 6, 8, 15), 45, name="Sùng A Lử", person=resident)
     return exposure.case_report(
@@ -85,8 +85,8 @@ def test_query_a_person_and_window(venue_officer: Any, case: Case, f0: Any, api_
 def test_query_masks_phones_outside_the_area(
     case: Case, make_user: Callable[..., Any], make_person: Callable[..., Any], api_client: Any
 ) -> None:
-    """A Bình Lư tracer looks up their resident: the F0's phone (a Bản Giang venue, not matched to a Bình Lư
-    person) is masked."""
+    """A Bình Lư tracer looks up their resident: the F0's phone and name (a Bản Giang venue, not matched to a Bình Lư
+    person) are masked."""
     tracer = make_user(Role.TRACER, BINH_LU)
     resident = ExposureCandidate.objects.get(visitor__phone="0987000003").person
     response = api_client(tracer).post(
@@ -97,6 +97,11 @@ def test_query_masks_phones_outside_the_area(
     assert data["recorded"] is False and data["new_candidates"] == 0
     phones = sorted(h["phone"] for h in data["hits"])
     assert phones == ["0912***100", "0987***001"]
+    # Nor their names: only initials (who the F0 was is the F0's unit's to know).
+    assert sorted((h["phone"], h["name"]) for h in data["hits"]) == [
+        ("0912***100", "L. V. P."),
+        ("0987***001", "T. V. K."),
+    ]
 
 
 def test_candidates_list_get_and_who_sees_what(

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from chihuy.accounts.access import has_perm, within_unit
+from chihuy.accounts.access import has_perm, require_perm, within_unit
 from chihuy.accounts.roles import Perm
 from chihuy.api.tracing.schemas_exposures import (
     BatchIn,
@@ -210,6 +210,7 @@ def dismiss_candidate(request: HttpRequest, candidate_id: int, payload: DismissI
 )
 def exposures_batch(request: HttpRequest, payload: BatchIn) -> Any:
     actor = _actor(request)
+    require_perm(actor, Perm.EXPOSURE_WORK)  # the right before the place, as everywhere
     job = response.exposures_batch_start(actor=actor, within=within_unit(actor, payload.within_unit_id))
     return Status(202, {"job_id": job.pk, "status": job.status, "progress_url": f"/api/jobs/{job.pk}"})
 
