@@ -15,9 +15,10 @@ The databases are kept between runs and reused while their row counts match (--r
 Then the real code is timed, the clock pinned to 30/11/2021 22:00 (Vietnam):
 
 1. bulk ingest through `chihuy.tracing.services.ingest.checkins_ingest` (the API bulk endpoint minus HTTP):
-   batches of 10,000 JSON-like events with their ids (1,000,000 at full size) into the loaded table, two days of
-   late check-ins at the same venues by the same people; events/s (targets ≥ 50,000/s PostgreSQL, ≥ 20,000/s
-   SQLite). The ingested rows are deleted afterwards, so that the next run finds the generated month;
+   batches of 10,000 JSON-like events with their ids (200,000 at full size, each batch committed) into the loaded
+   table, two days of late check-ins at the same venues by the same people; events/s (targets ≥ 50,000/s
+   PostgreSQL, ≥ 20,000/s SQLite). The ingested rows are deleted afterwards (not timed), so that the next run
+   finds the generated month;
 2. one F0 (its ~20 visits in a 10-day infectious window): `engine.source_visits` + `engine.near_checkins` +
    `engine.aggregate`, the path `response.exposure` takes; p50/p95 over 200 random F0 (target p95 < 20 ms);
 3. 1,000 active F0 at once, the same path (target < 10 s);
@@ -101,7 +102,7 @@ SIZES: dict[str, dict[str, int]] = {
         "venues": 50_000,
         "one_samples": 200,
         "batch_f0": 1_000,
-        "ingest": 1_000_000,
+        "ingest": 200_000,  # 20 batches: the rate is steady by then, and the rows must be deleted again
         "brute_f0": 10,
         "selfjoin_f0": 100,
     },
@@ -742,6 +743,9 @@ def bench_selfjoin(one: list[int], batch: list[int], batch_keys: set[tuple[int, 
     n = min(SIZE["selfjoin_f0"], len(batch))
     subset = batch[:n]
     ms, found = timed(lambda: selfjoin(subset, batch))  # the batch's other F0 are excluded too, as in ours
+    if n < len(batch) and ms * len(batch) / n < 120_000:  # the whole batch is affordable: measured, not scaled
+        n, subset = len(batch), batch
+        ms, found = timed(lambda: selfjoin(subset, batch))
     expected = {k for k in batch_keys if k[0] in set(subset)}
     if found != expected:
         raise SystemExit(f"the self-join found {len(found)} hits, the engine {len(expected)}")
@@ -789,23 +793,15 @@ def ingest_events(n: int) -> list[list[dict[str, Any]]]:
 
 
 def bench_ingest(actor: Any) -> dict[str, Any]:
-    """Every batch its own `checkins_ingest` call (its own atomic block: a savepoint here), all inside one
-    transaction rolled back at the end, so that the month stays as generated without deleting a million rows;
-    what that leaves out, the commit of each batch, is timed on one batch committed for real (then deleted)."""
+    """Every batch its own `checkins_ingest` call, committed as the API commits it; the rows are deleted afterwards
+    (not timed), so that the next run finds the month as generated. (Batches as savepoints of one transaction
+    rolled back were tried: SQLite slowed to a crawl once the uncommitted pages outgrew its cache.)"""
     batches = ingest_events(SIZE["ingest"])
     reset_peak()
-    with transaction.atomic():
-        measured = _ingest_batches(actor, batches)
-        transaction.set_rollback(True)
-    ms_commit, committed = timed(lambda: checkins_ingest(actor=actor, source="bench-pc-covid", events=batches[-1]))
-    if committed.accepted != len(batches[-1]):
-        raise SystemExit(f"committed batch: {committed.accepted} accepted of {len(batches[-1])}")
-    clear_ingested()
-    return measured | {
-        "one_batch_committed_ms": round(ms_commit, 1),
-        "note": "batches as savepoints of one transaction rolled back at the end; one_batch_committed_ms is a "
-        "batch committed for real",
-    }
+    try:
+        return _ingest_batches(actor, batches)
+    finally:
+        clear_ingested()
 
 
 def _ingest_batches(actor: Any, batches: list[list[dict[str, Any]]]) -> dict[str, Any]:
