@@ -26,7 +26,7 @@ from chihuy.core import clock
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError
 from chihuy.core.jobs import job_create
-from chihuy.core.models import Job
+from chihuy.core.models import Job, JobStatus
 from chihuy.people.models import Person
 from chihuy.people.services import person_create
 from chihuy.places.models import Unit
@@ -43,6 +43,7 @@ from chihuy.tracing.services.candidates import (
     run_finish,
     run_start,
 )
+from chihuy.tracing.services.ingest import IngestReport
 
 BATCH_SOURCES = 100  # F0 per step of a batch run (progress is reported between steps)
 
@@ -208,12 +209,39 @@ def exposures_batch(*, actor: Any, within: str, progress: Callable[[int, int], N
     return run
 
 
+# A bulk batch holding check-ins that began longer ago than this is late data: someone may have been near an F0
+# whose exposures were already searched.
+LATE_MINUTES = 60
+BATCH_JOB = "tracing.exposures_batch"
+
+
+def exposures_after_ingest(*, actor: Any, report: IngestReport) -> Job | None:
+    """After a bulk ingest with late check-ins, queue a batch over the sender's area — unless one is already queued
+    there (it has not started, so it will read these rows too): a stream of late batches queues one run at a time.
+    A consequence of an accepted ingest, so no exposure.work right is asked of the sender."""
+    if not report.accepted or report.earliest_accepted is None:
+        return None
+    if report.earliest_accepted > times.to_minute(clock.now()) - LATE_MINUTES:
+        return None
+    path = user_path(actor)
+    queued = Job.objects.filter(kind=BATCH_JOB, unit_path=path, status=JobStatus.QUEUED).order_by("id").first()
+    if queued is not None:
+        return queued
+    job = job_create(
+        kind=BATCH_JOB, actor=actor, unit_path=path, params={"within": path, "after_batch": report.batch_id}
+    )
+    from chihuy.response.tasks import exposures_batch_task
+
+    transaction.on_commit(lambda: exposures_batch_task.enqueue(job.pk))
+    return job
+
+
 def exposures_batch_start(*, actor: Any, within: str | None = None) -> Job:
     """Queue a batch run over the actor's area (or a part of it); the job reports progress."""
     require_perm(actor, Perm.EXPOSURE_WORK)
     path = within or user_path(actor)
     require_in_jurisdiction(actor, path, field="within")
-    job = job_create(kind="tracing.exposures_batch", actor=actor, unit_path=path, params={"within": path})
+    job = job_create(kind=BATCH_JOB, actor=actor, unit_path=path, params={"within": path})
     from chihuy.response.tasks import exposures_batch_task
 
     transaction.on_commit(lambda: exposures_batch_task.enqueue(job.pk))

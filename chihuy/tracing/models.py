@@ -107,7 +107,9 @@ class CheckIn(models.Model):
     checked_out = models.BooleanField(default=False)
     channel = models.CharField(max_length=5, choices=Channel.choices)
     batch = models.ForeignKey(IngestBatch, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
-    event_key = models.CharField(max_length=110, null=True, blank=True, unique=True)
+    # Unique where given (a partial index, see Meta): the check-ins scanned at the venue — nearly all — have none, and
+    # neither a full unique index nor PostgreSQL's extra LIKE index for it should grow with them.
+    event_key = models.CharField(max_length=110, null=True, blank=True)
     digest = models.CharField(max_length=16, blank=True)
 
     class Meta:
@@ -120,7 +122,12 @@ class CheckIn(models.Model):
             # A person's own visits in a window (an F0's itinerary of scans).
             models.Index(fields=["visitor", "t_in"], name="checkin_visitor_time"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(t_out__gte=F("t_in")), name="checkin_out_after_in")]
+        constraints = [
+            models.CheckConstraint(condition=Q(t_out__gte=F("t_in")), name="checkin_out_after_in"),
+            models.UniqueConstraint(
+                fields=["event_key"], condition=Q(event_key__isnull=False), name="checkin_event_key_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visitor_id}@{self.venue_id} {times.from_minute(self.t_in):%d/%m %H:%M}"

@@ -28,6 +28,7 @@ from chihuy.api.tracing.schemas_checkins import (
     PublicCheckoutOut,
 )
 from chihuy.core.errors import ApplicationError, ErrorCode, not_found_on
+from chihuy.response import exposure as exposure_response
 from chihuy.tracing import selectors, selectors_checkins
 from chihuy.tracing.models import CheckIn
 from chihuy.tracing.services import checkins as services
@@ -133,7 +134,9 @@ def bulk_ingest(
     data = _read_body(request)
     content_type = (request.content_type or "").lower()
     events: list[Any] = _csv_events(data) if content_type in CSV_TYPES else _json_events(data)
-    return checkins_ingest(actor=actor, source=source, events=events).as_dict()
+    report = checkins_ingest(actor=actor, source=source, events=events)
+    job = exposure_response.exposures_after_ingest(actor=actor, report=report)
+    return {**report.as_dict(), "exposures_job_id": job.pk if job is not None else None}
 
 
 @router.get("/checkins/batches", response=BatchPage, summary="Các lô sự kiện quét mã đã nhận (trong địa bàn)")

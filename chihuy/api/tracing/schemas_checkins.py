@@ -94,6 +94,11 @@ class IngestReportOut(Schema):
     duplicate: int
     rejected: int
     elapsed_ms: int
+    exposures_job_id: int | None = Field(
+        None,
+        description="Lô có lượt quét mã đến muộn (bắt đầu hơn 1 giờ trước): việc tính lại người tiếp xúc cho mọi F0 "
+        "đang hoạt động của địa bàn đã được xếp hàng (tiến độ ở GET /api/jobs/{id})",
+    )
     results: list[EventResultOut] = Field(description="Kết quả từng sự kiện, theo thứ tự đã gửi")
 
 

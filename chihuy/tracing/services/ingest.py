@@ -67,6 +67,7 @@ class IngestReport:
     rejected: int = 0
     results: list[dict[str, Any]] = field(default_factory=list)
     elapsed_ms: int = 0
+    earliest_accepted: int | None = None  # the earliest check-in stored (minutes): late data reopens exposures
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -276,7 +277,12 @@ def checkins_ingest(*, actor: Any, source: str, events: Sequence[Any]) -> Ingest
         rows.append(row)
     insert_rows(CheckIn._meta.db_table, COLUMNS, rows)
 
-    report = IngestReport(batch_id=batch.pk, received=len(events), results=results)
+    report = IngestReport(
+        batch_id=batch.pk,
+        received=len(events),
+        results=results,
+        earliest_accepted=min((row[3] for row in rows), default=None),
+    )
     for item in results:
         status = item["status"]
         if status == Outcome.ACCEPTED:
