@@ -71,19 +71,26 @@ def picked_person(request: HttpRequest, value: Any) -> Person | None:
         return None
 
 
+def picked_or_error(request: HttpRequest, person_id: int | None) -> Person | None:
+    """The person picked on a form (None if none), or an error on the field `person` when not in the area."""
+    if not person_id:
+        return None
+    try:
+        return people_selectors.person_get(actor=request.user, person_id=person_id, audit=False)
+    except ApplicationError as exc:
+        if exc.code != ErrorCode.NOT_FOUND:
+            raise
+        raise ApplicationError.field(
+            "person", _("Không tìm thấy người này trong địa bàn của bạn."), ErrorCode.NOT_FOUND
+        ) from exc
+
+
 def pick_or_create(request: HttpRequest, form: PickOrNewPersonForm, *, allow_elsewhere: bool) -> Person:
     """The existing person picked, or a new one. A contact with no unit of ours but an address elsewhere is
     registered as a referral (their own unit traces them)."""
-    pid = form.cleaned_data.get("person")
-    if pid:
-        try:
-            return people_selectors.person_get(actor=request.user, person_id=pid, audit=False)
-        except ApplicationError as exc:
-            if exc.code != ErrorCode.NOT_FOUND:
-                raise
-            raise ApplicationError.field(
-                "person", _("Không tìm thấy người này trong địa bàn của bạn."), ErrorCode.NOT_FOUND
-            ) from exc
+    picked = picked_or_error(request, form.cleaned_data.get("person"))
+    if picked is not None:
+        return picked
     values = form.person_values()
     elsewhere = allow_elsewhere and values["unit"] is None and bool(values["address_text"].strip())
     return people_services.person_create(

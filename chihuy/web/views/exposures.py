@@ -230,19 +230,6 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     return _candidate_page(request, _candidate(request, candidate_id))
 
 
-def _picked(request: HttpRequest, person_id: int | None) -> Person | None:
-    if not person_id:
-        return None
-    try:
-        return people_selectors.person_get(actor=request.user, person_id=person_id, audit=False)
-    except ApplicationError as exc:
-        if exc.code != ErrorCode.NOT_FOUND:
-            raise
-        raise ApplicationError.field(
-            "person", _("Không tìm thấy người này trong địa bàn của bạn."), ErrorCode.NOT_FOUND
-        ) from exc
-
-
 @require_POST
 @screen(Perm.EXPOSURE_WORK)
 def candidate_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
@@ -253,7 +240,7 @@ def candidate_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
             contact = response.candidate_confirm(
                 actor=request.user,
                 candidate=candidate,
-                person=_picked(request, form.cleaned_data.get("person")),
+                person=contacts.picked_or_error(request, form.cleaned_data.get("person")),
                 **form.values(),
             )
         except ApplicationError as exc:
