@@ -4,7 +4,10 @@ choosing their database."""
 
 from __future__ import annotations
 
+import contextlib
+import resource
 import statistics
+from pathlib import Path
 from typing import Any
 
 
@@ -30,3 +33,20 @@ def summary(samples: list[float]) -> dict[str, Any]:
         "mean_ms": round(statistics.fmean(ordered), 2) if ordered else None,
         "max_ms": round(ordered[-1], 2) if ordered else None,
     }
+
+
+def reset_peak() -> None:
+    """Start a new high-water mark of resident memory (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory since the last `reset_peak` (VmHWM; ru_maxrss where /proc is absent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

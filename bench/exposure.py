@@ -46,7 +46,6 @@ bench/results/exposure-<database>.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import io
@@ -202,7 +201,7 @@ import time_machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench._common import summary  # noqa: E402
+from bench._common import peak_mb, reset_peak, summary  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
 from chihuy.accounts.services import user_create  # noqa: E402
 from chihuy.core.bulk import insert_rows  # noqa: E402
@@ -219,22 +218,6 @@ SECONDARY = [idx for idx in CheckIn._meta.indexes if idx.name in ("checkin_venue
 
 
 # --- Memory -------------------------------------------------------------------------------------------------
-
-
-def reset_peak() -> None:
-    """Start a new high-water mark of resident memory (Linux: writing 5 to clear_refs resets VmHWM)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 # --- Generating the month -----------------------------------------------------------------------------------

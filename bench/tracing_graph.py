@@ -26,7 +26,6 @@ The last line printed is one JSON object.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import itertools
@@ -118,7 +117,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench._common import summary  # noqa: E402
+from bench._common import peak_mb, reset_peak, summary  # noqa: E402
 from chihuy.accounts.models import User  # noqa: E402
 from chihuy.accounts.roles import Role  # noqa: E402
 from chihuy.accounts.services import user_create  # noqa: E402
@@ -142,22 +141,6 @@ OUTSIDE = [Setting.WORKPLACE, Setting.SCHOOL, Setting.VENUE, Setting.VEHICLE, Se
 
 
 # --- Memory -------------------------------------------------------------------------------------------------
-
-
-def reset_peak() -> None:
-    """Start a new high-water mark of resident memory (Linux: writing 5 to clear_refs resets VmHWM)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 # --- Generating the graph -----------------------------------------------------------------------------------
