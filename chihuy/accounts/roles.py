@@ -60,6 +60,15 @@ class Perm(models.TextChoices):
     CHECKIN_VIEW = "checkin.view", _("Xem lịch sử quét mã của một người (có ghi nhật ký)")
     CHECKIN_INGEST = "checkin.ingest", _("Gửi dữ liệu quét mã theo lô (tích hợp hệ thống khác)")
     EXPOSURE_WORK = "exposure.work", _("Tìm người tiếp xúc qua quét mã; xác nhận hoặc loại F1 dự kiến")
+    VACCINATION_VIEW = "vaccination.view", _("Xem mũi tiêm, độ bao phủ, danh sách ưu tiên tiêm")
+    DOSE_RECORD = "dose.record", _("Ghi mũi tiêm tại điểm tiêm, hủy mũi ghi nhầm")
+    DOSE_IMPORT = "dose.import", _("Nhập mũi tiêm từ tệp, xử lý hàng đợi đối chiếu")
+    VACCINATION_PLAN = "vaccination.plan", _("Đặt chỉ tiêu chiến dịch tiêm")
+    REPORT_VIEW = "report.view", _("Xem bảng điều hành, báo cáo, cấp độ dịch")
+    REPORT_SUBMIT = "report.submit", _("Lập và gửi báo cáo ngày của đơn vị")
+    REPORT_APPROVE = "report.approve", _("Duyệt, trả lại báo cáo của đơn vị cấp dưới; tổng hợp")
+    LEVEL_ASSESS = "level.assess", _("Đánh giá cấp độ dịch theo yêu cầu")
+    LEVEL_DECIDE = "level.decide", _("Xác nhận hoặc điều chỉnh cấp độ dịch (có lý do)")
 
 
 _ALL_VIEW = {Perm.PERSON_VIEW}
@@ -77,6 +86,11 @@ _VENUES = {Perm.VENUE_VIEW, Perm.VENUE_MANAGE, Perm.CHECKIN_VIEW, Perm.CHECKIN_I
 _EXPOSURE_WORK = {Perm.VENUE_VIEW, Perm.CHECKIN_VIEW, Perm.EXPOSURE_WORK}
 # The command centre: everyone on it sees its board and takes calls; duty officers work tickets and report on tasks;
 # commanders also run the roster, issue directives and broadcast down the tree.
+# Vaccination: vaccinators and health officers record and import doses; everyone commanding follows coverage.
+_VACCINATING = {Perm.VACCINATION_VIEW, Perm.DOSE_RECORD, Perm.DOSE_IMPORT}
+# Reports: the duty desk fills and submits the unit's daily report; the level above reviews; commanders decide the
+# epidemic level (declared by the People's Committee chair), health officers may re-run the assessment.
+_REPORTING = {Perm.REPORT_VIEW, Perm.REPORT_SUBMIT}
 _CENTRE_STAFF = {Perm.CENTRE_VIEW, Perm.TICKET_INTAKE, Perm.TASK_REPORT}
 _CENTRE_DUTY = {*_CENTRE_STAFF, Perm.TICKET_WORK}
 _CENTRE_LEAD = {*_CENTRE_DUTY, Perm.CENTRE_MANAGE, Perm.ROSTER_MANAGE, Perm.DIRECTIVE_ISSUE, Perm.BROADCAST_SEND}
@@ -95,8 +109,22 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.ISOLATION_VIEW,
         Perm.VENUE_VIEW,
         Perm.VENUE_MANAGE,
+        Perm.VACCINATION_VIEW,
+        Perm.VACCINATION_PLAN,
+        *_REPORTING,
+        Perm.REPORT_APPROVE,
+        Perm.LEVEL_ASSESS,
+        Perm.LEVEL_DECIDE,
     },
-    Role.DUTY_OFFICER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_DUTY, Perm.ISOLATION_VIEW, Perm.VENUE_VIEW},
+    Role.DUTY_OFFICER: {
+        *_PERSON_WRITERS,
+        Perm.CASE_VIEW,
+        *_CENTRE_DUTY,
+        Perm.ISOLATION_VIEW,
+        Perm.VENUE_VIEW,
+        Perm.VACCINATION_VIEW,
+        *_REPORTING,
+    },
     Role.HEALTH_OFFICER: {
         *_PERSON_WRITERS,
         Perm.PERSON_MERGE,
@@ -107,6 +135,11 @@ ROLE_PERMS: dict[str, set[str]] = {
         *_SAMPLING,
         *_ISOLATION,
         *_VENUES,
+        *_VACCINATING,
+        Perm.VACCINATION_PLAN,
+        *_REPORTING,
+        Perm.REPORT_APPROVE,
+        Perm.LEVEL_ASSESS,
     },
     Role.TRACER: {
         *_PERSON_WRITERS,
@@ -116,12 +149,13 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.CENTRE_VIEW,
         Perm.ISOLATION_VIEW,
         *_EXPOSURE_WORK,
+        Perm.REPORT_VIEW,
     },
     # A lab sees the tubes sent to it (and their people, through them), not the registry.
     Role.LAB_TECHNICIAN: {Perm.SAMPLE_VIEW, Perm.LAB_WORK},
-    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF, *_FACILITY_WORK},
-    Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF},
-    Role.VACCINATOR: {*_PERSON_WRITERS},
+    Role.FACILITY_MANAGER: {*_PERSON_WRITERS, Perm.CASE_VIEW, *_CENTRE_STAFF, *_FACILITY_WORK, Perm.REPORT_VIEW},
+    Role.CHECKPOINT_OFFICER: {*_PERSON_WRITERS, *_CENTRE_STAFF, Perm.REPORT_VIEW},
+    Role.VACCINATOR: {*_PERSON_WRITERS, *_VACCINATING},
     Role.ANALYST: {
         *_ALL_VIEW,
         Perm.CASE_VIEW,
@@ -129,6 +163,8 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.SAMPLE_VIEW,
         Perm.ISOLATION_VIEW,
         Perm.VENUE_VIEW,
+        Perm.VACCINATION_VIEW,
+        Perm.REPORT_VIEW,
     },
     Role.SYSADMIN: {
         *_PERSON_WRITERS,
@@ -147,6 +183,12 @@ ROLE_PERMS: dict[str, set[str]] = {
         Perm.LAB_MANAGE,
         *_ISOLATION,
         *_VENUES,
+        *_VACCINATING,
+        Perm.VACCINATION_PLAN,
+        *_REPORTING,
+        Perm.REPORT_APPROVE,
+        Perm.LEVEL_ASSESS,
+        Perm.LEVEL_DECIDE,
     },
 }
 

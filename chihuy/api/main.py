@@ -18,9 +18,11 @@ from chihuy.api.cases.imports import router as case_imports_router
 from chihuy.api.isolation import router as isolation_router
 from chihuy.api.jobs import router as jobs_router
 from chihuy.api.labs import router as labs_router
+from chihuy.api.reports import router as reports_router
 from chihuy.api.tickets import router as tickets_router
 from chihuy.api.tracing import router as tracing_router
 from chihuy.api.units import router as places_router
+from chihuy.api.vaccination import router as vaccination_router
 from chihuy.command.api import router as command_router
 from chihuy.core.errors import ApplicationError, ErrorCode
 from chihuy.notify.api import router as notify_router
@@ -88,3 +90,5 @@ api.add_router("/notify", notify_router)
 api.add_router("/labs", labs_router)
 api.add_router("/isolation", isolation_router)
 api.add_router("/tracing", tracing_router)
+api.add_router("/vaccination", vaccination_router)
+api.add_router("/reports", reports_router)

@@ -100,6 +100,8 @@ class Case(BaseModel):
                 fields=["unit_path", "status"], name="case_unit_status", opclasses=["varchar_pattern_ops", ""]
             ),
             models.Index(fields=["detected_at"], name="case_detected_at"),
+            # The reports' incremental refresh reads "what changed since" on every source table.
+            models.Index(fields=["updated_at"], name="case_updated"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -130,6 +130,8 @@ class Sample(BaseModel):
             ),
             models.Index(fields=["lab", "status", "due_at"], name="sample_lab_queue"),
             models.Index(fields=["campaign", "status"], name="sample_campaign"),
+            # The reports' incremental refresh reads "what changed since" on every source table.
+            models.Index(fields=["updated_at"], name="sample_updated"),
             # The overdue sweep: tubes without result whose due time passed and not alerted yet.
             models.Index(
                 fields=["due_at"], name="sample_overdue", condition=Q(result="pending", overdue_alerted_at__isnull=True)

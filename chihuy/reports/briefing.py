@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chihuy.accounts.access import has_perm, in_jurisdiction, require_perm
@@ -27,10 +26,10 @@ from chihuy.command.selectors import directive_visible_qs, task_list
 from chihuy.command.tickets.selectors import ticket_counts, ticket_list, ticket_visible_qs
 from chihuy.core import clock
 from chihuy.core.errors import not_found
-from chihuy.core.policies import policy_get
 from chihuy.isolation.figures import IsolationNumbers, isolation_numbers
 from chihuy.labs.selectors import SampleNumbers, sample_numbers
 from chihuy.places.models import Unit
+from chihuy.reports.days import day_window, reporting_day
 
 LIST_LIMIT = 15  # rows per list on the one page; the full lists are one click away
 
@@ -66,24 +65,9 @@ class Briefing:
         return min(self.end, self.generated_at)
 
 
-def _boundary_hour(day: dt.date) -> int:
-    return int(policy_get("reports.day_boundary", on=day, default={"hour": 16})["hour"])
-
-
-def reporting_day(moment: dt.datetime) -> dt.date:
-    """The reporting day a moment belongs to: after the boundary hour it counts towards the next day."""
-    local = clock.local(moment)
-    return local.date() + dt.timedelta(days=1) if local.hour >= _boundary_hour(local.date()) else local.date()
-
-
 def briefing_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of the reporting day `day`: from the boundary hour of the day before to that of `day`."""
-    hour = _boundary_hour(day)
-    return _at(day - dt.timedelta(days=1), hour), _at(day, hour)
-
-
-def _at(day: dt.date, hour: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    """[start, end) of the reporting day `day` (kept under this name for the briefing's callers)."""
+    return day_window(day)
 
 
 def briefing_build(*, actor: Any, unit: Unit, day: dt.date | None = None) -> Briefing:

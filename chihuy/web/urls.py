@@ -7,6 +7,8 @@ from chihuy.web.views import (
     checkins,
     clusters,
     contacts,
+    daily_reports,
+    dashboard,
     exposures,
     fives,
     home,
@@ -14,10 +16,12 @@ from chihuy.web.views import (
     isolation_homes,
     isolation_stays,
     isolation_treatment,
+    levels,
     people,
     tracing,
     units,
     users,
+    vaccination,
     venues,
 )
 from chihuy.web.views import briefing as briefing_views
@@ -192,4 +196,9 @@ urlpatterns = [
     *venues.urlpatterns,
     *checkins.urlpatterns,
     *exposures.urlpatterns,
+    # Vaccination, epidemic levels, daily reports, dashboards (issue 8): each module owns its patterns.
+    *vaccination.urlpatterns,
+    *levels.urlpatterns,
+    *daily_reports.urlpatterns,
+    *dashboard.urlpatterns,
 ]

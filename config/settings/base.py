@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "chihuy.labs",
     "chihuy.tracing",
     "chihuy.isolation",
+    "chihuy.vaccination",
     "chihuy.response",
     "chihuy.reports",
     "chihuy.web",

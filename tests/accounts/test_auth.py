@@ -39,6 +39,7 @@ def test_a_token_authenticates_its_user_and_records_its_use(make_user: Any) -> N
         "isolation.view",
         "person.change",
         "person.view",
+        "report.view",
         "trace.work",
         "venue.view",
     ]

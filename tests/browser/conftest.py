@@ -68,6 +68,10 @@ def seed_policies() -> None:
 
     from chihuy.core.models import Policy
 
+    from chihuy.vaccination.models import Vaccine
+
+    if not Vaccine.objects.exists():
+        importlib.import_module("chihuy.vaccination.migrations.0002_seed_vaccines").seed(apps, None)
     if Policy.objects.exists():
         return
     for name in ("0002_seed_policies", "0004_seed_case_policies"):
@@ -78,3 +82,8 @@ def seed_policies() -> None:
     importlib.import_module("chihuy.labs.migrations.0002_seed_lab_policies").seed(apps, None)
     importlib.import_module("chihuy.isolation.migrations.0002_seed_isolation_policies").seed(apps, None)
     importlib.import_module("chihuy.tracing.migrations.0002_seed_tracing_policies").seed(apps, None)
+    # Issue 8's migrations seed their policy rows (if any) through a module-level `seed`.
+    for name in ("chihuy.reports.migrations.0002_levels", "chihuy.reports.migrations.0003_daily"):
+        module = importlib.import_module(name)
+        if hasattr(module, "seed"):
+            module.seed(apps, None)

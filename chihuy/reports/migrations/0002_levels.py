@@ -1,0 +1,8 @@
+"""Reserved for a slice of issue 8 (its owner adds operations here; empty until then)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reports", "0001_initial")]
+    operations: list = []
