@@ -127,3 +127,26 @@ def test_cumulative_reads_the_total_minus_the_later_days(scene: dict[str, Any]) 
     assert sum(facts.facts_cumulative(unit_ids=[province], metrics=new, on=D(2021, 11, 10))[province].values()) == 1
     week = facts.facts_sum(unit_ids=[province], metrics=new, first=D(2021, 11, 5), last=D(2021, 11, 11))
     assert sum(week[province].values()) == 5
+
+
+def test_coverage_counts_people_against_the_population_of_the_subtree(scene: dict[str, Any]) -> None:
+    from chihuy.places.models import Population
+    from chihuy.reports.coverage import coverage_of
+
+    facts.facts_rebuild()
+    Population.objects.create(
+        unit=unit(BAN_GIANG), unit_path=BAN_GIANG, year=2019, age_band=AgeBand.A50_64, count=40, is_estimate=True
+    )
+    Population.objects.create(
+        unit=unit(BINH_LU), unit_path=BINH_LU, year=2019, age_band=AgeBand.A50_64, count=10, is_estimate=True
+    )
+    district, commune = unit(TAM_DUONG), unit(BAN_GIANG)
+
+    result = coverage_of([district, commune])
+
+    assert (result[district.pk].denominator("50+"), result[district.pk].people("first", "50+")) == (50, 1)
+    assert result[district.pk].pct("full", "50+") == 2.0
+    assert result[commune.pk].pct("first", "50+") == 2.5
+    assert result[commune.pk].pct("first", "18+") == 2.5  # the other bands have no people: 40 in all
+    assert result[district.pk].problems == []
+    assert coverage_of([unit(MUONG_SO)])[unit(MUONG_SO).pk].problems == ["Chưa có số dân (mẫu số) của đơn vị."]
