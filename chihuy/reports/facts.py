@@ -244,21 +244,40 @@ class RefreshResult:
     full: bool = False
 
 
-def _write(unit_id: int, cells: Cells) -> int:
-    Fact.objects.filter(unit_id=unit_id).delete()
-    FactTotal.objects.filter(unit_id=unit_id).delete()
-    rows = [Fact(unit_id=unit_id, day=d, metric=m, value=v) for (d, m), v in cells.items() if v]
-    Fact.objects.bulk_create(rows, batch_size=2000)
+def _write(unit_id: int, cells: Cells, *, fresh: bool = False) -> int:
+    """Store a unit's cells: only the changed ones (a province's history is thousands of rows and one refresh
+    changes a handful); `fresh` when the table was just emptied. Returns the fact rows written."""
+    wanted = {k: v for k, v in cells.items() if v}
+    if fresh:
+        Fact.objects.bulk_create(
+            [Fact(unit_id=unit_id, day=d, metric=m, value=v) for (d, m), v in wanted.items()], batch_size=2000
+        )
+        written = len(wanted)
+    else:
+        existing = {
+            (d, m): (pk, v)
+            for pk, d, m, v in Fact.objects.filter(unit_id=unit_id).values_list("pk", "day", "metric", "value")
+        }
+        stale = [pk for key, (pk, _v) in existing.items() if key not in wanted]
+        changed = [Fact(pk=existing[k][0], value=v) for k, v in wanted.items() if k in existing and existing[k][1] != v]
+        added = [
+            Fact(unit_id=unit_id, day=d, metric=m, value=v) for (d, m), v in wanted.items() if (d, m) not in existing
+        ]
+        if stale:
+            Fact.objects.filter(pk__in=stale).delete()
+        Fact.objects.bulk_update(changed, ["value"], batch_size=2000)
+        Fact.objects.bulk_create(added, batch_size=2000)
+        written = len(stale) + len(changed) + len(added)
+        FactTotal.objects.filter(unit_id=unit_id).delete()
     totals: dict[str, list[Any]] = {}
-    for (d, m), v in cells.items():
-        if v:
-            t = totals.setdefault(m, [0, d])
-            t[0] += v
-            t[1] = max(t[1], d)
+    for (d, m), v in wanted.items():
+        t = totals.setdefault(m, [0, d])
+        t[0] += v
+        t[1] = max(t[1], d)
     FactTotal.objects.bulk_create(
         [FactTotal(unit_id=unit_id, metric=m, value=v, last_day=d) for m, (v, d) in totals.items()], batch_size=2000
     )
-    return len(rows)
+    return written
 
 
 def _children_cells(children: list[int]) -> Cells:
@@ -299,7 +318,7 @@ def facts_rebuild() -> RefreshResult:
         totals[unit.pk] = cells
     Fact.objects.all().delete()
     FactTotal.objects.all().delete()
-    rows = sum(_write(unit_id, cells) for unit_id, cells in totals.items())
+    rows = sum(_write(unit_id, cells, fresh=True) for unit_id, cells in totals.items())
     _bookmark(started)
     return RefreshResult(units=len(ids), rows=rows, full=True)
 
