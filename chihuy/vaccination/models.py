@@ -79,3 +79,102 @@ class Dose(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person_id} mũi {self.dose_number} {self.given_on}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ đối chiếu")
+    RESOLVED = "resolved", _("Đã ghép người")
+    REJECTED = "rejected", _("Đã loại")
+
+
+class ReviewReason(models.TextChoices):
+    UNMATCHED = "unmatched", _("Không tìm thấy người")
+    AMBIGUOUS = "ambiguous", _("Nhiều người khớp")
+    ID_MISMATCH = "id_mismatch", _("Khớp tên và ngày sinh nhưng khác số CCCD")
+    CONFLICT = "conflict", _("Người đã có mũi này với ngày khác")
+
+
+class DoseReview(BaseModel):
+    """A row of an imported dose file that could not be matched to exactly one person (or that contradicts a dose
+    already stored): kept with its raw values and candidates until a vaccinator picks (or creates) the person, or
+    rejects it with a reason. Nothing of an import is lost."""
+
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit_path = models.CharField(max_length=255)  # the importer's area: who may resolve it
+    filename = models.CharField(max_length=255, blank=True)
+    row_number = models.PositiveIntegerField()
+    raw = models.JSONField(default=dict)  # canonical column → value as written
+    # What the row means once parsed (so that resolving does not re-parse): vaccine id, dose number, dates …
+    parsed = models.JSONField(default=dict)
+    # The same row imported again is recognised (never queued twice): folded name|birth|id|dose|date|vaccine.
+    fingerprint = models.CharField(max_length=200)
+    reason = models.CharField(max_length=12, choices=ReviewReason.choices)
+    candidates = models.JSONField(default=list, blank=True)  # person ids
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dose = models.ForeignKey(Dose, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reject_reason = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("dòng chờ đối chiếu")
+        verbose_name_plural = _("hàng đợi đối chiếu mũi tiêm")
+        indexes = [
+            models.Index(fields=["unit_path", "status", "id"], name="dose_review_area"),
+            models.Index(fields=["fingerprint"], name="dose_review_fingerprint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} dòng {self.row_number}"
+
+
+class TargetKind(models.TextChoices):
+    FIRST = "first", _("≥ 1 mũi")
+    FULL = "full", _("Đủ mũi cơ bản")
+    BOOSTER = "booster", _("Mũi nhắc")
+
+
+class TargetGroup(models.TextChoices):
+    A12_17 = "12-17", "12–17"
+    A18 = "18+", "≥ 18"
+    A50 = "50+", "≥ 50"
+    A65 = "65+", "≥ 65"
+    ALL = "all", _("Toàn dân")
+
+
+class CampaignTarget(BaseModel):
+    """A campaign's target for a unit: this share of an age group vaccinated (kind) by a date; the actual figure
+    is read from coverage, never stored."""
+
+    unit = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    age_group = models.CharField(max_length=5, choices=TargetGroup.choices)
+    kind = models.CharField(max_length=8, choices=TargetKind.choices, default=TargetKind.FIRST)
+    target_pct = models.DecimalField(max_digits=4, decimal_places=1)
+    due_on = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("chỉ tiêu chiến dịch tiêm")
+        verbose_name_plural = _("chỉ tiêu chiến dịch tiêm")
+        indexes = [models.Index(fields=["unit_path", "due_on"], name="campaign_target_area")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_pct__gt=0) & Q(target_pct__lte=100), name="campaign_target_pct_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.age_group} {self.kind} {self.target_pct}% {self.due_on}"
