@@ -137,3 +137,26 @@ class DailyReport(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.day} ({self.status})"
+
+
+class CapacityDeclaration(BaseModel):
+    """Criterion 3 of the level (4800, 218): whether a unit's treatment capacity met the need in the week ending
+    `week_end`, declared by a commander or health officer with who and why. No row = met (the default)."""
+
+    unit = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    week_end = models.DateField()
+    met = models.BooleanField(default=True)
+    reason = models.CharField(max_length=500, blank=True)
+    declared_at = models.DateTimeField()
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("năng lực điều trị (tiêu chí 3)")
+        verbose_name_plural = _("năng lực điều trị (tiêu chí 3)")
+        constraints = [models.UniqueConstraint(fields=["unit", "week_end"], name="capacity_unit_week")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.week_end}: {'met' if self.met else 'not met'}"
