@@ -81,6 +81,7 @@ class KeyNumber:
     value: float | None
     previous: float | None
     suffix: str = ""  # "%" for shares
+    up_is_good: bool = False  # doses, coverage, recoveries, results on time: a rise reads green, not red
 
     @property
     def change(self) -> float | None:
@@ -313,8 +314,16 @@ def dashboard_build(*, actor: Any, unit: Unit, day: dt.date | None = None, curve
         "first_18_pct": _("Người ≥ 18 tuổi đã tiêm ≥ 1 mũi"),
         "full_50_pct": _("Người ≥ 50 tuổi tiêm đủ liều"),
     }
+    good_up = {"recovered", "tests_taken", "tests_on_time_pct", "doses", "first_18_pct", "full_50_pct"}
     board.numbers = [
-        KeyNumber(key, str(label), now_values[key], before_values[key], "%" if key.endswith("_pct") else "")
+        KeyNumber(
+            key,
+            str(label),
+            now_values[key],
+            before_values[key],
+            "%" if key.endswith("_pct") else "",
+            up_is_good=key in good_up,
+        )
         for key, label in labels.items()
     ]
     board.origins = [

@@ -305,3 +305,19 @@ def test_the_series_api_lists_every_day_and_names_bad_metrics(
     assert ok.json()["series"] == {"f0_community": [0, 2, 2], "f0_imported": [0, 0, 1]}
     assert ok.json()["days"] == ["2021-11-09", "2021-11-10", "2021-11-11"]
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "metrics"
+
+
+def test_the_task_refreshes_and_a_second_run_finds_nothing_changed(scene: dict[str, Any]) -> None:
+    from chihuy.reports.tasks import facts_refresh_task
+
+    with time_machine.travel(at(11, 14), tick=False):
+        first = facts_refresh_task.call()
+    with time_machine.travel(at(11, 14) + dt.timedelta(minutes=10), tick=False):
+        second = facts_refresh_task.call()
+        rebuilt = facts_refresh_task.call(rebuild=True)
+
+    # Written at 12:00 and refreshed then: the rows are still newer than the bookmark − 5 minutes, so Bản Giang, Bình
+    # Lư, Mường So, their two districts and the province are recomputed once more.
+    assert first["full"] is False and first["units"] == 6
+    assert second == {"units": 0, "rows": 0, "full": False}
+    assert rebuilt["full"] is True and rebuilt["rows"] == facts.Fact.objects.count()

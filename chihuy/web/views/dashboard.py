@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
-from chihuy.accounts.access import user_path
+from chihuy.accounts.access import in_jurisdiction, user_path
 from chihuy.accounts.roles import Perm
 from chihuy.core.audit import audit_record
 from chihuy.core.tabular import write_xlsx
@@ -64,12 +64,20 @@ def _board(request: HttpRequest) -> Dashboard:
 def _context(request: HttpRequest, board: Dashboard, *, wall: bool) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("wall", None)
+    keep = query.copy()  # the day and the curve's length, kept when narrowing to another unit
+    keep.pop("unit", None)
+    unit = board.unit
+    parent_path = unit.path.rsplit("/", 2)[0] + "/" if unit.depth else ""
     return {
+        "up_id": unit.parent_id if parent_path and in_jurisdiction(request.user, parent_path) else None,
         "d": board,
+        # On the wall the hottest units come first (the table may not fit the screen).
+        "children": sorted(board.children, key=lambda c: -c.new_7d) if wall else board.children,
         "wall": wall,
         "legend": level_legend(),
         "points": [p.as_dict() for p in board.points],
         "query": query.urlencode(),
+        "keep": keep.urlencode(),
         "tiles": getattr(settings, "CHIHUY_MAP_TILES", ""),
     }
 
