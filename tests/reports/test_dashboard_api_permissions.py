@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 POSITIONS = {"own": BAN_GIANG, "parent": TAM_DUONG, "sibling": BINH_LU, "other_district": PHONG_THO}
 INSIDE = {"own": True, "parent": True, "sibling": False, "other_district": False}
+# Every /api/reports/ route of this slice (method, OpenAPI path): tests/api/test_permissions.py can tie them in.
+ROUTES = {("get", "/api/reports/dashboard"), ("get", "/api/reports/facts"), ("get", "/api/reports/public")}
 CALLERS = [(role, pos) for role in Role.values for pos in POSITIONS]
 NOW = dt.datetime(2021, 11, 11, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
@@ -64,3 +66,9 @@ def test_the_public_routes_need_no_account(client: Any) -> None:
         assert client.get("/cong-khai/cap-do-dich/").status_code == 200
         assert client.get(f"/api/reports/dashboard?unit_id={unit(BAN_GIANG).pk}").status_code == 401
         assert client.get("/bang-dieu-hanh/").status_code == 302  # to the login page
+
+
+def test_the_matrix_covers_the_slices_routes(client: Any) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    mine = {(m, p) for p, item in paths.items() for m in item if p in {r for _m, r in ROUTES}}
+    assert mine == ROUTES
