@@ -383,8 +383,7 @@ def _tell_unit(row: LevelAssessment, *, actor: Any, previous: int) -> None:
 @transaction.atomic
 def capacity_declare(*, actor: Any, unit: Unit, week_end: dt.date, met: bool, reason: str = "") -> CapacityDeclaration:
     """Declare whether `unit`'s treatment capacity met the need in the week (criterion 3); "not met" needs a why."""
-    if not (actor is not None and ({Perm.LEVEL_ASSESS, Perm.LEVEL_DECIDE} & set(getattr(actor, "perms", ())))):
-        require_perm(actor, Perm.LEVEL_DECIDE)
+    require_perm(actor, Perm.LEVEL_ASSESS)
     require_in_jurisdiction(actor, unit.path)
     reason = (reason or "").strip()
     if not met and not reason:
