@@ -22,11 +22,11 @@ AREAS: list[dict[str, Any]] = [
     {"key": "labs", "label": _("Xét nghiệm"), "url": "web:labs"},
     {"key": "isolation", "label": _("Cách ly & điều trị"), "url": "web:isolation"},
     {"key": "tracing", "label": _("Địa điểm & quét QR"), "url": "web:venues"},
-    {"key": "vaccination", "label": _("Tiêm chủng"), "url": None},
+    {"key": "vaccination", "label": _("Tiêm chủng"), "url": "web:vaccination"},
     {"key": "checkpoints", "label": _("Chốt kiểm soát"), "url": None},
     {"key": "readiness", "label": _("4 tại chỗ"), "url": None},
     {"key": "command", "label": _("Trực chỉ huy"), "url": "web:on_duty"},
-    {"key": "reports", "label": _("Báo cáo & cấp độ dịch"), "url": None},
+    {"key": "reports", "label": _("Báo cáo & cấp độ dịch"), "url": "web:dashboard"},
     {"key": "units", "label": _("Địa bàn"), "url": "web:units"},
 ]
 

@@ -67,7 +67,6 @@ def seed_policies() -> None:
     from django.apps import apps
 
     from chihuy.core.models import Policy
-
     from chihuy.vaccination.models import Vaccine
 
     if not Vaccine.objects.exists():
