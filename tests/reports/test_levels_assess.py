@@ -348,3 +348,35 @@ def test_latest_levels(scene: None) -> None:
     found = assess.latest_levels([*ids, unit(MUONG_SO).pk])
     assert {k: (v.week_end, v.level) for k, v in found.items() if k in ids} == {ids[0]: (WEEK, 3), ids[1]: (WEEK, 1)}
     assert len(found) == 3
+
+
+def test_weekly_command(scene: None) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    with time_machine.travel(NOON, tick=False):
+        call_command("levels_assess", "--week-end", "2021-11-14", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["week_end"], result["rule_set"], result["units"], result["created"]) == (
+        "2021-11-14",
+        "4800",
+        fact_unit_count(),
+        fact_unit_count(),
+    )
+    assert result["by_level"] == {"1": fact_unit_count() - 3, "3": 3}
+    out = io.StringIO()
+    with time_machine.travel(NOON, tick=False):
+        call_command("levels_assess", stdout=out)  # default: the last closed reporting day, 19/11
+    assert json.loads(out.getvalue())["week_end"] == "2021-11-19"
+
+
+def test_weekly_task(scene: None) -> None:
+    from chihuy.reports.levels_tasks import levels_assess_task
+
+    with time_machine.travel(NOON, tick=False):
+        result = levels_assess_task.call(week_end="2021-11-14")
+    assert result == {"week_end": "2021-11-14", "rule_set": "4800", "units": fact_unit_count(), "changed": 0}
+    assert row(BAN_GIANG).level == 3
