@@ -521,12 +521,13 @@ def units_below(unit: Unit) -> list[Unit]:
 def _rows(units: Iterable[Unit], day: dt.date, now: dt.datetime) -> list[QueueRow]:
     units = list(units)
     reports = {r.unit_id: r for r in DailyReport.objects.filter(unit__in=units, day=day).select_related("submitted_by")}
-    overdue = now > submission_deadline(day)
+    deadline = submission_deadline(day)  # once: not a policy read per row
+    overdue = now > deadline
     rows = []
     for u in units:
         report = reports.get(u.pk)
         if report is not None and report.submitted_at is not None:
-            rows.append(QueueRow(u, report, str(report.status), late=is_late(report)))
+            rows.append(QueueRow(u, report, str(report.status), late=report.submitted_at > deadline))
         elif report is not None and not overdue:
             rows.append(QueueRow(u, report, "draft"))
         else:

@@ -315,3 +315,33 @@ def test_a_week_sums_flows_and_takes_stocks_at_its_last_day(scene: dict[str, Any
     )
     assert (rollup.manual, rollup.reports, rollup.days) == ({"beds_icu": 2, "f0_new": 2}, 1, 7)
     assert daily.month_of(D11) == (dt.date(2021, 11, 1), dt.date(2021, 11, 30))
+
+
+def test_consolidation_reads_a_fixed_number_of_statements(scene: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    with time_machine.travel(at(11, 18), tick=False):
+        daily.report_submit(actor=scene["commune"], unit=unit(BAN_GIANG), day=D11)
+        daily.report_consolidate(actor=scene["district"], unit=unit(TAM_DUONG), day=D11)  # warms the caches
+        for path, actor in ((TAM_DUONG, scene["district"]), (LAI_CHAU, scene["province"])):
+            place = unit(path)
+            with CaptureQueriesContext(connection) as queries:
+                daily.report_consolidate(actor=actor, unit=place, day=D11)
+            counts.append(len(queries))
+    # The province (8 districts) reads as many statements as a district (13 communes).
+    assert counts[0] == counts[1]
+
+
+def test_the_sweep_command(scene: dict[str, Any]) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    with time_machine.travel(at(11, 17, 5), tick=False):
+        call_command("reports_sweep", stdout=out)
+        call_command("reports_sweep", stdout=out)
+    first, second = out.getvalue().splitlines()
+    assert second == '{"units_alerted": 0}' and first != second
