@@ -278,3 +278,29 @@ def test_person_page_loads_the_doses_section_once(vaccinator: Any, make_user: An
     assert page.count(f'hx-get="/tiem-chung/nguoi/{scene["full"].pk}/muc/"') == 1
     tracer = make_user(Role.TRACER, BAN_GIANG)
     assert "person-doses-slot" not in session_client(tracer).get(f"/people/{scene['full'].pk}/").content.decode()
+
+
+def test_every_screen_renders_with_its_empty_state(vaccinator: Any, make_user: Any, villages: list[Any]) -> None:
+    client = session_client(vaccinator)
+    for url, marker in [
+        ("/tiem-chung/", "coverage-table"),
+        ("/tiem-chung/ghi-mui/?q=Không+ai", "person-empty"),
+        ("/tiem-chung/nhap/", "import-template"),
+        ("/tiem-chung/doi-chieu/", "reviews-empty"),
+        ("/tiem-chung/uu-tien/", "priority-empty"),
+        ("/tiem-chung/chi-tieu/", "targets-empty"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert marker in response.content.decode(), url
+    template = client.get("/tiem-chung/nhap/mau.xlsx")
+    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_priority_pdf(vaccinator: Any, scene: dict[str, Any]) -> None:
+    response = session_client(vaccinator).get("/tiem-chung/uu-tien/in.pdf")
+    if response.status_code == 302:  # WeasyPrint without Pango on this machine: the printable page instead
+        assert response["Location"].startswith("/tiem-chung/uu-tien/in/")
+        return
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
