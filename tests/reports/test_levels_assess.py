@@ -380,3 +380,17 @@ def test_weekly_task(scene: None) -> None:
         result = levels_assess_task.call(week_end="2021-11-14")
     assert result == {"week_end": "2021-11-14", "rule_set": "4800", "units": fact_unit_count(), "changed": 0}
     assert row(BAN_GIANG).level == 3
+
+
+def test_assess_all_reads_and_writes_in_a_fixed_number_of_statements(scene: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(NOON, tick=False):
+        with CaptureQueriesContext(connection) as first:
+            assess.levels_assess_all(week_end=WEEK)
+        with CaptureQueriesContext(connection) as again:
+            assess.levels_assess_all(week_end=WEEK)
+    # 115 units: policies, units, facts, coverage (totals, later days, populations), capacity, existing rows, the
+    # week before, one insert (or one update), the run's audit event, savepoint statements
+    assert (len(first), len(again)) == (16, 15)

@@ -141,3 +141,18 @@ def test_thresholds_page_adds_a_row_and_keeps_the_old(make_user: Callable[..., A
     assert new["coverage_high"] == {"adult_one_dose_pct": 75, "over50_full_pct": 80}
     assert new["capacity_not_met"] == "up"
     assert LevelAssessment.objects.count() == 0
+
+
+def test_the_list_reads_the_same_number_of_statements_for_any_number_of_children(
+    assessed: None, make_user: Callable[..., Any]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = session_client(make_user(Role.COMMANDER, LAI_CHAU))
+    counts = []
+    for path in (TAM_DUONG, PHONG_THO, BAN_GIANG):  # two districts of different sizes, a commune (none below)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/cap-do-dich/?unit={unit(path).pk}").status_code == 200
+        counts.append(len(ctx))
+    assert len(set(counts)) == 1, counts
