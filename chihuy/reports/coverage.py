@@ -11,6 +11,7 @@ percentage is None: never a made-up 100 %.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ GROUPS: dict[str, list[str]] = {
     "all": list(AgeBand.values),
 }
 GROUP_LABELS = {"12-17": "12–17", "18+": "≥ 18", "50+": "≥ 50", "65+": "≥ 65", "all": _("Toàn dân")}
+_TOP = "\U0010ffff"  # sorts above every character of a path: p + _TOP bounds the paths starting with p
 METRICS = [f"{kind}_{b}" for kind in KINDS for b in BAND_KEYS]
 
 
@@ -100,7 +102,9 @@ def populations(units: Iterable[Unit], *, year: int | None = None) -> dict[int, 
     out: dict[int, tuple[int | None, dict[str, int]]] = {}
     paths = sorted(by_path)
     for unit in units:
-        inside = [p for p in paths if p.startswith(unit.path)]
+        # Sorted, the paths under a unit are one run: found by bisection, not by testing every path against every
+        # unit (10,600 communes × 11,368 units took ~10 s in bench/reports' national assessment).
+        inside = paths[bisect_left(paths, unit.path) : bisect_left(paths, unit.path + _TOP)]
         years = {y for p in inside for y in by_path[p]}
         if not years:
             out[unit.pk] = (None, {})
