@@ -9,6 +9,7 @@ other district are outside, where a record answers 404 as if it did not exist.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -598,7 +599,15 @@ def test_the_matrix_covers_every_route_of_the_api(db: Any) -> None:
     }
 
 
-ELSEWHERE = ("/api/command/", "/api/notify/", "/api/labs/", "/api/isolation/", "/api/tracing/")
+ELSEWHERE = (
+    "/api/command/",
+    "/api/notify/",
+    "/api/labs/",
+    "/api/isolation/",
+    "/api/tracing/",
+    "/api/vaccination/",
+    "/api/reports/",
+)
 TICKET_ROUTES = {
     # route: the test of tests/command/test_tickets_api.py that walks it
     ("get", "/api/command/tickets/"): "list",
@@ -626,6 +635,30 @@ NOTIFY_ROUTES = {
     ("get", "/api/notify/broadcasts/{broadcast_id}/tally"): "test_broadcast_read_acknowledge_and_tally",
     ("get", "/api/notify/preferences/me"): "test_my_preferences",
     ("put", "/api/notify/preferences/me"): "test_my_preferences",
+}
+REPORTS_ROUTES = {
+    # route: (matrix module in tests/reports, the route's key in its matrix) — every role × own/parent/sibling/other
+    ("get", "/api/reports/levels"): ("test_levels_api_permissions", "list"),
+    ("get", "/api/reports/levels/latest"): ("test_levels_api_permissions", "latest"),
+    ("get", "/api/reports/levels/{assessment_id}"): ("test_levels_api_permissions", "get"),
+    ("post", "/api/reports/levels/assess"): ("test_levels_api_permissions", "assess"),
+    ("post", "/api/reports/levels/{assessment_id}/decision"): ("test_levels_api_permissions", "decide"),
+    ("post", "/api/reports/levels/capacity"): ("test_levels_api_permissions", "capacity"),
+    ("get", "/api/reports/levels/rules"): ("test_levels_api_permissions", "rules"),
+    ("post", "/api/reports/levels/rules"): ("test_levels_api_permissions", "rules_set"),
+    ("get", "/api/reports/daily/indicators"): ("test_daily_api_permissions", "indicators"),
+    ("get", "/api/reports/daily/{unit_id}/{day}"): ("test_daily_api_permissions", "get"),
+    ("put", "/api/reports/daily/{unit_id}/{day}"): ("test_daily_api_permissions", "save"),
+    ("post", "/api/reports/daily/{unit_id}/{day}/submit"): ("test_daily_api_permissions", "submit"),
+    ("post", "/api/reports/daily/reports/{report_id}/approve"): ("test_daily_api_permissions", "approve"),
+    ("post", "/api/reports/daily/reports/{report_id}/return"): ("test_daily_api_permissions", "return"),
+    ("get", "/api/reports/daily/{unit_id}/{day}/missing"): ("test_daily_api_permissions", "missing"),
+    ("get", "/api/reports/daily/{unit_id}/{day}/consolidated"): ("test_daily_api_permissions", "consolidated"),
+    ("get", "/api/reports/daily/{unit_id}/rollup"): ("test_daily_api_permissions", "rollup"),
+    ("get", "/api/reports/daily/{unit_id}/{day}/export"): ("test_daily_api_permissions", "export"),
+    ("get", "/api/reports/dashboard"): ("test_dashboard_api_permissions", "/api/reports/dashboard"),
+    ("get", "/api/reports/facts"): ("test_dashboard_api_permissions", "/api/reports/facts"),
+    ("get", "/api/reports/public"): ("test_dashboard_api_permissions", "/api/reports/public"),
 }
 LABS_ROUTES = {
     # route: the endpoint of tests/labs/test_api_permissions.py's matrix that walks it (every role, in and out of area)
@@ -667,6 +700,7 @@ def test_the_other_matrices_cover_their_routes(db: Any) -> None:
     from tests.labs import test_api_permissions as labs_matrix
     from tests.notify import test_api as notify_api
     from tests.tracing import test_api_permissions as tracing_matrix
+    from tests.vaccination import test_api_permissions as vaccination_matrix
 
     paths = Client().get("/api/openapi.json").json()["paths"]
     tickets = {(m, p) for p, item in paths.items() if p.startswith("/api/command/tickets") for m in item}
@@ -685,6 +719,20 @@ def test_the_other_matrices_cover_their_routes(db: Any) -> None:
     # Tracing: every route is an endpoint of tests/tracing/test_api_permissions.py's role × area matrix.
     tracing = {(m, p) for p, item in paths.items() if p.startswith("/api/tracing/") for m in item}
     assert tracing == {(e.method, e.route) for e in tracing_matrix.ENDPOINTS}
+    # Vaccination: every route is an endpoint of tests/vaccination/test_api_permissions.py's matrix.
+    vaccination = {(m, p) for p, item in paths.items() if p.startswith("/api/vaccination/") for m in item}
+    assert vaccination == {(e.method, e.route) for e in vaccination_matrix.ENDPOINTS}
+    # Reports: levels, daily reports and dashboards each have their matrix in tests/reports.
+    reports = {(m, p) for p, item in paths.items() if p.startswith("/api/reports/") for m in item}
+    assert reports == set(REPORTS_ROUTES)
+    for (method, _path), (module_name, key) in REPORTS_ROUTES.items():
+        routes = importlib.import_module(f"tests.reports.{module_name}").ROUTES
+        if isinstance(routes, set):
+            assert (method, key) in routes, key
+        else:
+            assert key in routes, key
+            if isinstance(routes, dict):
+                assert routes[key][0] == method, key
 
 
 @pytest.mark.parametrize("position", list(POSITIONS))
