@@ -154,11 +154,13 @@ def _under(path: str, excluding: Iterable[str] = ()) -> Scope:
     return scope
 
 
-def _count(scope: Scope, bucket: Callable[[str], Any]) -> dict[Any, Cells]:
+def _count(
+    scope: Scope, bucket: Callable[[str], Any], day_of: Callable[[dt.datetime], dt.date] | None = None
+) -> dict[Any, Cells]:
     """Count the source rows whose unit path is in `scope`, into cells per `bucket(unit_path)` (a fact unit's id;
-    or one key for a recount)."""
+    or one key for a recount). `day_of`: a `reporting_day_fn()` shared by the caller's many counts."""
     where = scope("unit_path")
-    day_of = reporting_day_fn()
+    day_of = day_of or reporting_day_fn()
     out: dict[Any, Cells] = defaultdict(lambda: defaultdict(int))
 
     cases = Case.objects.filter(where).values_list(
@@ -363,8 +365,11 @@ def facts_recompute(*, tree: FactTree | None = None, unit_ids: Iterable[int]) ->
     for unit_id in dirty:
         todo.update(tree.ancestors(unit_id))
     result = RefreshResult()
+    # One reporting-day function for every unit: its boundary hour is a policy read per calendar date, and each
+    # unit's own would read them all again (bench/reports: 8,480 policy queries, a third of an 83-unit refresh).
+    day_of = reporting_day_fn()
     for unit in sorted((tree.unit(i) for i in todo if i in tree.by_id), key=lambda u: -u.depth):
-        own = _count(_own_scope(tree, unit), lambda _path: 0).get(0, {})
+        own = _count(_own_scope(tree, unit), lambda _path: 0, day_of).get(0, {})
         cells = _add(own, _children_cells(tree.children.get(unit.pk, [])))
         result.rows += _write(unit.pk, cells)
         result.units += 1
