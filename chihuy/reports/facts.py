@@ -229,8 +229,23 @@ def _count(
 
 
 def _own_scope(tree: FactTree, unit: Unit) -> Scope:
-    """The raw rows whose fact unit is `unit`: its subtree minus the subtrees of its child fact units."""
-    return _under(unit.path, [tree.unit(child_id).path for child_id in tree.children.get(unit.pk, [])])
+    """The raw rows whose fact unit is `unit`: its subtree minus the subtrees of its child fact units. A commune
+    has none (its villages are not fact units): its whole subtree. Above it, the rows registered at the unit itself
+    or under a child that is not a fact unit (a village straight under a district) — read exactly, never as the
+    whole subtree minus the communes, which scans every row below (bench/reports: a district's refresh read all
+    1.5M doses to find none). Every row's unit_path is a unit's path (copied from its unit), so this is the same
+    set."""
+    if not tree.children.get(unit.pk):
+        return _under(unit.path)
+    others = list(Unit.objects.filter(parent_id=unit.pk).exclude(level__in=FACT_LEVELS).values_list("path", flat=True))
+
+    def scope(field_name: str) -> Q:
+        q = Q(**{field_name: unit.path})
+        for other in others:
+            q |= Q(**{f"{field_name}__under": other})
+        return q
+
+    return scope
 
 
 def facts_recount(*, unit: Unit) -> Cells:

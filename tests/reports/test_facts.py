@@ -153,3 +153,24 @@ def test_coverage_counts_people_against_the_population_of_the_subtree(scene: dic
     assert result[commune.pk].pct("first", "18+") == 2.5  # the other bands have no people: 40 in all
     assert result[district.pk].problems == []
     assert coverage_of([unit(MUONG_SO)])[unit(MUONG_SO).pk].problems == ["Chưa có số dân (mẫu số) của đơn vị."]
+
+
+def test_rows_registered_at_a_district_itself_count_in_it_and_above(scene: dict[str, Any]) -> None:
+    """A tube taken by a district team carries the district's path; a dose row is used here the same way."""
+    with time_machine.travel(at(12, 20), tick=False):
+        facts.facts_refresh()
+    with time_machine.travel(at(13, 9), tick=False):
+        Dose.objects.create(
+            person=scene["people"][1],
+            unit_path=TAM_DUONG,
+            dose_number=1,
+            vaccine=Vaccine.objects.get(code="AZ"),
+            given_on=D(2021, 11, 12),
+            age_band=AgeBand.A65,
+        )
+        result = facts.facts_refresh()
+
+    assert result.units == 2  # Tam Đường and the province; no commune
+    assert stored(TAM_DUONG)[(D(2021, 11, 12), "first_65p")] == 1
+    for path in (TAM_DUONG, LAI_CHAU, BAN_GIANG):
+        assert stored(path) == facts.facts_recount(unit=unit(path)), path
