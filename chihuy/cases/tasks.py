@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django_tasks import task
 
-from chihuy.core.errors import ApplicationError
-from chihuy.core.jobs import job_fail, job_finish, job_progress, job_start
-from chihuy.core.models import Job
+from chihuy.core.jobs import import_job_run
 
 
 @task()
@@ -15,27 +12,7 @@ def case_import_task(job_id: int) -> None:
     """Run a queued line-list import (chihuy.cases.imports) and record its report on the job."""
     from chihuy.cases.imports import case_line_list_import
 
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if not job_start(job):
-        return
-    try:
-        report = case_line_list_import(
-            actor=job.created_by,
-            within=job.unit_path,
-            data=bytes(job.payload or b""),
-            filename=job.input_name,
-            progress=job_progress(job),
-        )
-    except ApplicationError as exc:
-        job_fail(job, exc.message, {"code": exc.code, "details": exc.details})
-        return
-    except Exception as exc:  # a worker must record why a job died, whatever it was
-        job_fail(job, _("Lỗi hệ thống: %(err)s") % {"err": exc.__class__.__name__})
-        raise
-    if report.errors:
-        job_fail(job, _("%(n)s lỗi; không dòng nào được ghi.") % {"n": len(report.errors)}, report.as_dict())
-    else:
-        job_finish(job, report.as_dict())
+    import_job_run(job_id, case_line_list_import)
 
 
 @task()

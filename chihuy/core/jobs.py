@@ -6,12 +6,14 @@ the work itself is still uncommitted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chihuy.core import clock
+from chihuy.core.errors import ApplicationError
 from chihuy.core.models import Job, JobStatus
 
 
@@ -67,3 +69,40 @@ def job_fail(job: Job, message: str, result: dict[str, Any] | None = None) -> No
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED, error=message[:2000], result=result, finished_at=clock.now(), payload=None
     )
+
+
+class ImportReport(Protocol):
+    @property
+    def errors(self) -> Sequence[Any]: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def import_job_run(job_id: int, importer: Callable[..., ImportReport], *, pass_job_id: bool = False) -> None:
+    """Run a queued file import (people, case line lists, doses …) in the worker: the importer gets the job's
+    actor, area, file and a progress callback (and the job's id if it records it on rows). A report with row errors
+    fails the job with nothing written; an ApplicationError fails it with its message; anything else is recorded
+    on the job and raised again for the worker's log."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if not job_start(job):
+        return
+    extra = {"job_id": job.pk} if pass_job_id else {}
+    try:
+        report = importer(
+            actor=job.created_by,
+            within=job.unit_path,
+            data=bytes(job.payload or b""),
+            filename=job.input_name,
+            progress=job_progress(job),
+            **extra,
+        )
+    except ApplicationError as exc:
+        job_fail(job, exc.message, {"code": exc.code, "details": exc.details})
+        return
+    except Exception as exc:  # a worker must record why a job died, whatever it was
+        job_fail(job, _("Lỗi hệ thống: %(err)s") % {"err": exc.__class__.__name__})
+        raise
+    if report.errors:
+        job_fail(job, _("%(n)s lỗi; không dòng nào được ghi.") % {"n": len(report.errors)}, report.as_dict())
+    else:
+        job_finish(job, report.as_dict())
