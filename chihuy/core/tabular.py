@@ -7,7 +7,9 @@ ApplicationError naming it; problems with single rows are the importer's, report
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -182,3 +184,23 @@ def write_xlsx(*, title: str, headers: list[str], rows: list[list[Any]]) -> byte
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+_DATE_PARTS = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date as officials type it in a sheet: "07/11/2021", "7.11.2021", "7-11-2021", or ISO "2021-11-07" (what
+    Excel cells become); None when it is none of these or not a real date."""
+    text = (text or "").strip()
+    try:
+        if match := _DATE_PARTS.match(text):
+            day, month, year = match.groups()
+            return dt.date(int(year), int(month), int(day))
+        if iso := _ISO_DATE.match(text):
+            year, month, day = iso.groups()
+            return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return None

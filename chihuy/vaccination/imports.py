@@ -27,7 +27,7 @@ from chihuy.accounts.roles import Perm
 from chihuy.core import clock
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError, ErrorCode
-from chihuy.core.tabular import read_table
+from chihuy.core.tabular import parse_date, read_table
 from chihuy.core.text import clean_name, fold
 from chihuy.people.models import Person
 from chihuy.people.validators import normalize_national_id
@@ -109,24 +109,8 @@ ALIASES = {
 # Where a service's error field lands in the file.
 FIELD_COLUMN = {"dose_number": "mui_tiem", "given_on": "ngay_tiem", "vaccine": "loai_vac_xin", "person": "ho_ten"}
 
-_DATE_PARTS = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"^(\d{4})$")
 _DOSE = re.compile(r"^(?:mui|dose|lieu)?\s*(\d{1,2})$")
-
-
-def parse_date(text: str) -> dt.date | None:
-    text = (text or "").strip()
-    try:
-        if match := _DATE_PARTS.match(text):
-            day, month, year = match.groups()
-            return dt.date(int(year), int(month), int(day))
-        if iso := _ISO_DATE.match(text):
-            year, month, day = iso.groups()
-            return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    return None
 
 
 @dataclass

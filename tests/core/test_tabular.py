@@ -142,3 +142,21 @@ def test_an_empty_first_sheet_is_refused() -> None:
     Workbook().save(out)
     exc = error_of(out.getvalue(), "ds.xlsx")
     assert (exc.code, exc.message) == (ErrorCode.BAD_FILE, "Trang tính đầu tiên trống.")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07/11/2021", dt.date(2021, 11, 7)),
+        ("7.11.2021", dt.date(2021, 11, 7)),
+        (" 7-11-2021 ", dt.date(2021, 11, 7)),
+        ("2021-11-07 00:00:00", dt.date(2021, 11, 7)),
+        ("31/02/2021", None),
+        ("11/2021", None),
+        ("", None),
+    ],
+)
+def test_a_sheet_date_is_read_as_officials_type_it(text: str, expected: dt.date | None) -> None:
+    from chihuy.core.tabular import parse_date
+
+    assert parse_date(text) == expected

@@ -30,7 +30,6 @@ from chihuy.cases.imports.rows import (
     Line,
     UnitNames,
     normalize_case_number,
-    parse_date,
     row_age,
     row_status,
     row_way,
@@ -43,7 +42,7 @@ from chihuy.cases.services.clusters import cluster_add_cases, cluster_create
 from chihuy.core import clock
 from chihuy.core.audit import audit_record
 from chihuy.core.errors import ApplicationError, ErrorCode
-from chihuy.core.tabular import read_table
+from chihuy.core.tabular import parse_date, read_table
 from chihuy.core.text import clean_name, fold
 from chihuy.people.imports import SEX_WORDS
 from chihuy.places.models import Unit

@@ -115,8 +115,6 @@ STATUS_WORDS: list[tuple[str, str]] = [
 _BN = re.compile(r"^(?:bn|nb|benh nhan|ca)?\s*[-.#:]?\s*0*(\d{1,9})$")
 _OTHER = re.compile(r"^[A-Z]{1,6}-?\d{1,20}$")
 _SEPARATORS = re.compile(r"[,;/&+\n]|\bvà\b|\bva\b", re.IGNORECASE)
-_DATE_PARTS = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 _MONTHS_OLD = re.compile(r"^\d{1,2}\s*(?:thang|th)$")
 _UNIT_PREFIXES = ("thanh pho ", "thi tran ", "thi xa ", "tinh ", "huyen ", "quan ", "phuong ", "xa ", "tp ", "tx ")
 
@@ -204,21 +202,6 @@ class Line:
             "o_dich": fold(self.cluster),
             "tinh_trang": self.status,
         }
-
-
-def parse_date(text: str) -> dt.date | None:
-    text = (text or "").strip()
-    match = _DATE_PARTS.match(text)
-    try:
-        if match:
-            day, month, year = match.groups()
-            return dt.date(int(year), int(month), int(day))
-        if iso := _ISO_DATE.match(text):
-            year, month, day = iso.groups()
-            return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    return None
 
 
 def row_age(v: dict[str, str], detected_on: dt.date | None, bad: Callable[[str, str], None]) -> int | None:
