@@ -392,5 +392,6 @@ def test_assess_all_reads_and_writes_in_a_fixed_number_of_statements(scene: None
         with CaptureQueriesContext(connection) as again:
             assess.levels_assess_all(week_end=WEEK)
     # 115 units: policies, units, facts, coverage (totals, later days, populations), capacity, existing rows, the
-    # week before, one insert (or one update), the run's audit event, savepoint statements
-    assert (len(first), len(again)) == (16, 15)
+    # week before, one insert (or one update), the run's audit event, savepoint statements (SQLite's bulk writes
+    # take two more: its bound-variable limit splits the batch)
+    assert (len(first), len(again)) == ((16, 15) if connection.vendor == "sqlite" else (14, 14))

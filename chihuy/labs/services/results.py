@@ -287,6 +287,10 @@ def _resulted(ids: list[int]) -> list[_Resulted]:
                 "unit_id",
             )
         )
+    # In the order given (the file's rows): the F0 numbers follow it. Without this the database's row order decides,
+    # which on PostgreSQL is where each updated row landed in the heap.
+    position = {pk: i for i, pk in enumerate(ids)}
+    rows.sort(key=lambda r: position[r[0]])
     units = {u.pk: u for u in Unit.objects.filter(pk__in={r[9] for r in rows}).only("pk", "name", "path", "level")}
     campaigns: dict[int, tuple[str, str]] = {
         pk: (kind, code)
