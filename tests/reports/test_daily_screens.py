@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from chihuy.reports import daily
 from chihuy.reports.enums import ReportStatus
+from chihuy.reports.facts import facts_updated_at
 from chihuy.reports.models import DailyReport
 from tests.conftest import BAN_GIANG, BINH_LU, TAM_DUONG, session_client, unit
 from tests.reports.test_daily import AFTER_CUT, D11, scene  # noqa: F401  (the fixture)
@@ -34,6 +36,8 @@ def test_the_commune_submits_and_the_district_approves(scene: dict[str, Any]) ->
         assert "Xã Bản Giang" in html and 'id="report-submit"' in html
         assert "từ 16h00 ngày 10/11/2021 đến 16h00 ngày 11/11/2021" in html
         assert '<tr data-indicator="f0_new"><td>F0 mới trong ngày</td><td class="text-end fw-semibold">2</td>' in html
+        facts_at = timezone.localtime(facts_updated_at())  # a draft says how fresh its computed figures are
+        assert f"số liệu cập nhật đến {facts_at:%H:%M %d/%m/%Y} (mỗi phút)" in html
 
         bad = commune.post("/bao-cao-ngay/", {"m_oxygen_cylinders": "-3", "action": "submit", "ngay": "2021-11-11"})
         assert bad.status_code == 200
@@ -56,7 +60,8 @@ def test_the_commune_submits_and_the_district_approves(scene: dict[str, Any]) ->
     report.refresh_from_db()
     assert report.status == ReportStatus.APPROVED
     with time_machine.travel(AFTER_CUT, tick=False):
-        assert "Đã duyệt" in page(commune, f"/bao-cao-ngay/?ngay={D11}")
+        approved = page(commune, f"/bao-cao-ngay/?ngay={D11}")
+        assert "Đã duyệt" in approved and 'id="report-facts-at"' not in approved  # frozen: the time no longer applies
 
 
 def test_outside_the_area_is_404_and_self_approval_403(scene: dict[str, Any]) -> None:  # noqa: F811

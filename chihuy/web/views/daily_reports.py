@@ -26,6 +26,7 @@ from chihuy.places.selectors import unit_get
 from chihuy.reports import daily
 from chihuy.reports import daily_export as export
 from chihuy.reports.daily import COMPUTED, MANUAL, SECTIONS
+from chihuy.reports.facts import facts_updated_at
 from chihuy.web.views._common import http_error, scope, screen
 
 
@@ -104,6 +105,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "following": day + dt.timedelta(days=1) if day < daily.last_closed_day() else None,
             "period": export.period(*_window(day)),
             "sections": _sections(view.computed),
+            "facts_at": facts_updated_at(),
             "manual": _manual_sections(values, errors),
             "errors": errors,
             "note": request.POST.get("note", view.report.note) if posted is not None else view.report.note,
