@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from chihuy.core.models import BaseModel
@@ -94,6 +94,19 @@ class IngestBatch(BaseModel):
         return f"{self.source} #{self.pk}"
 
 
+# A check-in's day bucket, as the index holds it: filter with `.alias(day=CHECKIN_DAY).filter(day__in=…)` (the days
+# of times.days_between) so that the database seeks the index by day instead of scanning it.
+CHECKIN_DAY = ExpressionWrapper(F("t_in") / times.DAY, output_field=models.IntegerField())
+
+
+class CheckInQuerySet(models.QuerySet):
+    def starting_between(self, first: int, last: int) -> CheckInQuerySet:
+        """Check-ins whose t_in is in [first, last] (minutes), found through the day buckets the indexes lead with."""
+        return self.alias(day_bucket=CHECKIN_DAY).filter(
+            day_bucket__in=times.days_between(first, last), t_in__gte=first, t_in__lte=last
+        )
+
+
 class CheckIn(models.Model):
     """A visitor at a venue from `t_in` to `t_out` (minutes since the epoch, UTC). Without a check-out, `t_out` is
     `t_in` plus the policy's dwell time. `event_key` ("source:event id") makes a re-sent bulk event a duplicate."""
@@ -120,15 +133,27 @@ class CheckIn(models.Model):
     event_key = models.CharField(max_length=110, null=True, blank=True)
     digest = models.CharField(max_length=16, blank=True)
 
+    objects = CheckInQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("lượt quét mã")
         verbose_name_plural = _("lượt quét mã")
         indexes = [
-            # The exposure engine: venue equality + a range on t_in (dwell is bounded), covering t_out and the visitor
-            # so the scan never touches the table.
-            models.Index(fields=["venue", "t_in", "t_out", "visitor"], name="checkin_venue_time"),
-            # A person's own visits in a window (an F0's itinerary of scans).
-            models.Index(fields=["visitor", "t_in"], name="checkin_visitor_time"),
+            # The exposure engine: the day bucket and the venue by equality + a range on t_in (dwell is bounded),
+            # covering t_out and the visitor so the scan never touches the table. The day first (times.day_of): a day of
+            # check-ins is inserted into one small region of the index, not at random pages of the whole month —
+            # bench/exposure on 30M rows, PostgreSQL: ingest 4,000-7,000 → ~28,000 events/s.
+            models.Index(
+                CHECKIN_DAY,
+                F("venue"),
+                F("t_in"),
+                F("t_out"),
+                F("visitor"),
+                name="checkin_day_venue",
+            ),
+            # A person's own visits in a window (an F0's itinerary of scans), by day as well: with the visitor first a
+            # batch's inserts landed at random in an index of the whole month (SQLite ingest 13,600 → 20,000+ events/s).
+            models.Index(CHECKIN_DAY, F("visitor"), F("t_in"), name="checkin_day_visitor"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(t_out__gte=F("t_in")), name="checkin_out_after_in"),

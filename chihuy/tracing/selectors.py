@@ -19,7 +19,14 @@ from chihuy.core.text import fold
 from chihuy.people.models import Person
 from chihuy.tracing import times
 from chihuy.tracing.enums import CandidateStatus, VenueStatus
-from chihuy.tracing.models import CheckIn, ExposureCandidate, ExposureRun, IngestBatch, Venue, Visitor
+from chihuy.tracing.models import (
+    CheckIn,
+    ExposureCandidate,
+    ExposureRun,
+    IngestBatch,
+    Venue,
+    Visitor,
+)
 
 
 def venue_qs(actor: Any, *, within: str | None = None) -> QuerySet[Venue]:
@@ -75,12 +82,15 @@ def venue_export(
 
 
 def venue_checkin_counts(*, venue: Venue, now: dt.datetime) -> dict[str, int]:
-    """Check-ins at the venue over the last 24 hours and 7 days: one range on the (venue, t_in) index. Counts only —
-    no one's visit is read, so this is not a query of a person's check-ins."""
+    """Check-ins at the venue over the last 24 hours and 7 days: a range on the (day, venue, t_in) index for each of the
+    eight days. Counts only — no one's visit is read, so this is not a query of a person's check-ins."""
     end = times.to_minute(now)
     day = end - 24 * 60
-    row = CheckIn.objects.filter(venue_id=venue.pk, t_in__gt=end - 7 * 24 * 60, t_in__lte=end).aggregate(
-        week=Count("id"), day=Count("id", filter=Q(t_in__gt=day))
+    start = end - 7 * 24 * 60
+    row = (
+        CheckIn.objects.starting_between(start + 1, end)
+        .filter(venue_id=venue.pk)
+        .aggregate(week=Count("id"), day=Count("id", filter=Q(t_in__gt=day)))
     )
     return {"day": int(row["day"] or 0), "week": int(row["week"] or 0)}
 

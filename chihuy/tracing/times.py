@@ -23,3 +23,19 @@ def from_minute(minute: int) -> dt.datetime:
 def day_start_minute(day: dt.date) -> int:
     """The first minute of a local calendar day."""
     return to_minute(dt.datetime.combine(day, dt.time()))
+
+
+# Check-ins are indexed by their UTC day first (`t_in // DAY`, see models.CheckIn): the rows of a day of data sit
+# together in the index, so that a day arriving (late) touches that day's few pages instead of pages spread over the
+# whole retention window. A query on a time range names the days it covers.
+DAY = 24 * 60
+
+
+def day_of(minute: int) -> int:
+    """The index's day bucket of a minute (UTC days since the epoch)."""
+    return minute // DAY
+
+
+def days_between(first: int, last: int) -> list[int]:
+    """The day buckets that minutes first … last (inclusive) fall in."""
+    return list(range(first // DAY, last // DAY + 1))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chihuy.places.models import Unit
-from chihuy.tracing import engine
+from chihuy.tracing import engine, times
 from chihuy.tracing.enums import VenueCategory
 from chihuy.tracing.models import CheckIn
 from chihuy.tracing.services.venues import venue_register
@@ -49,6 +49,24 @@ def test_window_edges(market: Any, shop: Any, make_checkin: Callable[..., Any]) 
     assert found[together.visitor_id].overlap == 20
     assert found[hour_after.visitor_id].overlap == 0
     assert found[long_stay.visitor_id].overlap == 5
+
+
+def test_a_visit_across_the_index_day_boundary(market: Any, make_checkin: Callable[..., Any]) -> None:
+    # The index's day buckets are UTC days: 07:00 in Vietnam. Given the F0 at the market 06:40–07:10 (across it)
+    f0 = make_checkin(market, "0911000000", dt.datetime(2021, 11, 3, 6, 40), 30)
+    before = make_checkin(market, "0911000001", dt.datetime(2021, 11, 2, 19, 0), 11 * 60 + 30)  # 19:00 → 06:30
+    after = make_checkin(market, "0911000002", dt.datetime(2021, 11, 3, 8, 5), 10)  # 55 min after the F0 left
+    make_checkin(market, "0911000003", dt.datetime(2021, 11, 3, 8, 15), 10)  # 65 min after: outside
+    assert times.day_of(before.t_in) == times.day_of(f0.t_in) < times.day_of(after.t_in)
+    # When the engine looks around the visit, sending it once per day its range covers
+    visits = _visits(f0.visitor_id)
+    assert [row[4] for row in engine._by_day(visits, 60, 0, 720)] == times.days_between(
+        f0.t_in - 60 - 720, f0.t_out + 60
+    )
+    hits = engine.near_checkins(visits, window=60, min_overlap=0, max_dwell=720, exclude={f0.visitor_id})
+    # Then the check-ins of both days are found, each once
+    assert sorted(h.visitor for h in hits) == sorted([before.visitor_id, after.visitor_id])
+    assert {h.visitor: h.overlap for h in hits}[before.visitor_id] == 0
 
 
 def test_min_overlap(market: Any, make_checkin: Callable[..., Any]) -> None:

@@ -75,7 +75,8 @@ def _checkin(*, venue: Venue, visitor: Visitor, channel: str) -> Scan:
     rule = checkin_rule()
     now = times.to_minute(clock.now())
     recent = (
-        CheckIn.objects.filter(visitor=visitor, venue=venue, t_in__gte=now - RESCAN_MINUTES, t_in__lte=now)
+        CheckIn.objects.starting_between(now - RESCAN_MINUTES, now)
+        .filter(visitor=visitor, venue=venue)
         .order_by("-t_in")
         .first()
     )
@@ -166,7 +167,8 @@ def person_checkins(*, actor: Any, person: Person, date_from: dt.date, date_to: 
     lo = times.day_start_minute(date_from)
     hi = times.day_start_minute(date_to + dt.timedelta(days=1)) - 1
     rows = (
-        CheckIn.objects.filter(visitor_id__in=visitor_ids, t_in__gte=lo, t_in__lte=hi)
+        CheckIn.objects.starting_between(lo, hi)
+        .filter(visitor_id__in=visitor_ids)
         .select_related("venue", "venue__site")
         .order_by("t_in", "id")
     )
