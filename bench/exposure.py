@@ -794,9 +794,49 @@ def bench_ingest(actor: Any) -> dict[str, Any]:
     batches = ingest_events(SIZE["ingest"])
     reset_peak()
     try:
-        return _ingest_batches(actor, batches)
+        result = _ingest_batches(actor, batches)
+        result["two_senders"] = _ingest_two_senders(actor, batches)
+        return result
     finally:
         clear_ingested()
+
+
+def _ingest_two_senders(actor: Any, batches: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The same batches again from two systems at once (two threads, as two API workers would serve them; each its own
+    connection and source, so their event ids are their own): what the server takes in when the Python side of one
+    batch runs while the database stores the other's. Batches of ONE source are serialised by design (the duplicate
+    check), so this is the figure for several senders, not for one."""
+    import threading
+
+    parts = [batches[0::2], batches[1::2]]
+    accepted = [0, 0]
+    failures: list[str] = []
+
+    def send(k: int) -> None:
+        try:
+            for events in parts[k]:
+                report = checkins_ingest(actor=actor, source=f"bench-sender-{k + 1}", events=events)
+                accepted[k] += report.accepted
+                if report.accepted != len(events):
+                    failures.append(f"sender {k + 1}: {report.rejected} rejected, {report.duplicate} duplicate")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in (0, 1)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if failures:
+        raise SystemExit("; ".join(failures))
+    return {
+        "senders": 2,
+        "events": sum(accepted),
+        "seconds": round(seconds, 2),
+        "events_per_s": round(sum(accepted) / seconds),
+    }
 
 
 def _ingest_batches(actor: Any, batches: list[list[dict[str, Any]]]) -> dict[str, Any]:
