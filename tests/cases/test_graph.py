@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chihuy.accounts.roles import Role
 from chihuy.cases import services
-from chihuy.cases.graph import GraphPayload, cluster_graph, graph_csv_rows, graph_limit, person_graph
+from chihuy.cases.graph import GraphPayload, cluster_graph, graph_csv_rows, graph_json, graph_limit, person_graph
 from chihuy.core.errors import ApplicationError
 from chihuy.places.models import Unit
 from tests.cases.conftest import at
@@ -79,6 +80,37 @@ def test_a_cluster_graph_holds_its_cases_their_classified_people_and_the_edges(o
     assert next(e for e in payload.edges if e.id == f"k{e1.pk}").exposure_at == at(6)
 
 
+def test_a_contact_is_kept_only_when_active_and_both_its_ends_are_in_the_graph(
+    officer: Any, chain: Any, make_person: Any, report: Any, expose: Any
+) -> None:
+    a, b, c, g = (chain[k] for k in ("a", "b", "c", "g"))
+    stranger = make_person(full_name="Lò Văn Lạ")  # classified by nobody
+    other_f0 = make_person(full_name="Lò Văn Khác")
+    report(other_f0)  # an F0 outside the cluster
+    other_f1 = make_person(full_name="Lò Thị Bảy")
+    expose(other_f0, other_f1)  # F1 of that other chain
+    dropped = [
+        expose(stranger, a),  # from outside into the graph
+        expose(a, other_f1),  # from the graph into another chain (Bảy stays its F1)
+        expose(other_f0, b),  # from another chain's F0 (Năm stays F1 of this one: not a lower level)
+    ]
+    cancelled = expose(c, a, exposure_at=at(8))
+    services.contact_deactivate(actor=officer, contact=cancelled, reason="Nhập nhầm")
+    loose = expose(g, c, exposure_at=at(9, 14), distance_m=5)  # from an F0 to an F2, not qualifying
+    into_f0 = expose(c, g, exposure_at=at(9))  # into the second generation's F0
+
+    payload = cluster_graph(actor=officer, cluster=chain["cluster"])
+
+    contacts = {e.id: e for e in payload.edges if e.kind == "contact"}
+    assert set(contacts) == {f"k{e.pk}" for e in (*chain["edges"], loose, into_f0)}
+    assert not {f"k{e.pk}" for e in (*dropped, cancelled)} & set(contacts)
+    kept = contacts[f"k{loose.pk}"]
+    assert (kept.source, kept.target, kept.qualifies, kept.exposure_at) == (f"p{g.pk}", f"p{c.pk}", False, at(9, 14))
+    assert kept.qualifies is False  # a boolean, written as false in the JSON
+    edge = next(e for e in orjson.loads(graph_json(payload))["edges"] if e["id"] == f"k{loose.pk}")
+    assert (edge["qualifies"], edge["exposure_at"]) == (False, "2021-11-09T07:00:00Z")
+
+
 def test_the_layout_puts_each_generation_and_level_on_its_own_row(officer: Any, chain: Any) -> None:
     nodes = by_id(cluster_graph(actor=officer, cluster=chain["cluster"]))
 
@@ -86,6 +118,28 @@ def test_the_layout_puts_each_generation_and_level_on_its_own_row(officer: Any, 
     # F0 of generation 1 on top; its F1 and the generation-2 case one row down; the F2 below them.
     assert f0.y < a.y == b.y == g.y < c.y
     assert len({a.x, b.x, g.x}) == 3
+
+
+def test_the_layout_puts_a_contact_on_the_side_of_the_person_it_hangs_from(
+    officer: Any, make_person: Any, report: Any, expose: Any
+) -> None:
+    # Without their parents, nodes of a layer are ordered by id: the F1 are given ids in the other order than their
+    # F0, so that only the parent puts each under its own F0.
+    people = sorted(
+        (make_person(full_name=f"Lò Văn {n}") for n in ("Một", "Hai", "Ba", "Bốn")), key=lambda p: f"p{p.pk}"
+    )
+    left, right, right_f1, left_f1 = people
+    cases = [report(left), report(right)]
+    expose(left, left_f1)
+    expose(right, right_f1)
+    cluster = services.cluster_create(
+        actor=officer, name="Ổ dịch hai nhánh", unit=Unit.objects.get(path=BAN_GIANG), case_ids=[c.pk for c in cases]
+    )
+
+    nodes = by_id(cluster_graph(actor=officer, cluster=cluster))
+
+    x = {p: nodes[f"p{p.pk}"].x for p in people}
+    assert x[left] < x[right] and x[left_f1] < x[right_f1]
 
 
 def test_a_district_reader_sees_the_name_of_a_contact_in_another_commune(make_user: Any, chain: Any) -> None:
@@ -151,9 +205,8 @@ def test_the_cluster_graph_takes_a_fixed_number_of_queries(
         payload = cluster_graph(actor=officer, cluster=chain["cluster"])
 
     assert len(payload.nodes) == 10
-    # policy, two counts, cases, links, people, contacts into the classified and into the F0 (PostgreSQL: one read
-    # with the graph's people as an array on both ends), unit names.
-    assert len(large) == len(small) == (8 if connection.vendor == "postgresql" else 9)
+    # policy, two counts, cases, links, people, the contacts between the graph's people, unit names.
+    assert len(large) == len(small) == 8
 
 
 def test_a_person_graph_walks_contacts_both_ways_up_to_the_hops(officer: Any, chain: Any) -> None:
