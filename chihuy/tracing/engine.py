@@ -141,8 +141,8 @@ def near_checkins(
     with _gc_paused(), connection.cursor() as cur:
         for chunk in _chunks(visits, PG_CHUNK if postgres else CHUNK):
             if postgres:
-                # Four arrays, not a VALUES list of 4 × n parameters (the driver's parsing of those cost more than
-                # the scans); LATERAL keeps the plan a nested loop of index-only range scans, one per visit.
+                # Arrays, not a VALUES list of 5 × n parameters (the driver's parsing of those cost more than the
+                # scans); LATERAL keeps the plan a nested loop of index-only range scans, one per (visit, day).
                 rows = _by_day(chunk, window, min_overlap, max_dwell)
                 params: dict[str, Any] = bounds | {
                     "source": [r[0] for r in rows],

@@ -94,8 +94,8 @@ class IngestBatch(BaseModel):
         return f"{self.source} #{self.pk}"
 
 
-# A check-in's day bucket, as the index holds it: filter with `.alias(day=CHECKIN_DAY).filter(day__in=…)` (the days
-# of times.days_between) so that the database seeks the index by day instead of scanning it.
+# A check-in's day bucket, as the indexes hold it (times.day_of): a read names the days it covers — usually through
+# `CheckIn.objects.starting_between` — so that the database seeks the indexes by day instead of scanning them.
 CHECKIN_DAY = ExpressionWrapper(F("t_in") / times.DAY, output_field=models.IntegerField())
 
 
@@ -142,7 +142,7 @@ class CheckIn(models.Model):
             # The exposure engine: the day bucket and the venue by equality + a range on t_in (dwell is bounded),
             # covering t_out and the visitor so the scan never touches the table. The day first (times.day_of): a day of
             # check-ins is inserted into one small region of the index, not at random pages of the whole month —
-            # bench/exposure on 30M rows, PostgreSQL: ingest 4,000-7,000 → ~28,000 events/s.
+            # bench/exposure on 30M rows, PostgreSQL: ingest 4,000–7,000 → 22,000–37,000 events/s.
             models.Index(
                 CHECKIN_DAY,
                 F("venue"),
@@ -152,7 +152,7 @@ class CheckIn(models.Model):
                 name="checkin_day_venue",
             ),
             # A person's own visits in a window (an F0's itinerary of scans), by day as well: with the visitor first a
-            # batch's inserts landed at random in an index of the whole month (SQLite ingest 13,600 → 20,000+ events/s).
+            # batch's inserts landed at random in an index of the whole month (SQLite ingest 13,600 → 17,700–23,600/s).
             models.Index(CHECKIN_DAY, F("visitor"), F("t_in"), name="checkin_day_visitor"),
         ]
         constraints = [

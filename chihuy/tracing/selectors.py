@@ -19,14 +19,7 @@ from chihuy.core.text import fold
 from chihuy.people.models import Person
 from chihuy.tracing import times
 from chihuy.tracing.enums import CandidateStatus, VenueStatus
-from chihuy.tracing.models import (
-    CheckIn,
-    ExposureCandidate,
-    ExposureRun,
-    IngestBatch,
-    Venue,
-    Visitor,
-)
+from chihuy.tracing.models import CheckIn, ExposureCandidate, ExposureRun, IngestBatch, Venue, Visitor
 
 
 def venue_qs(actor: Any, *, within: str | None = None) -> QuerySet[Venue]:
