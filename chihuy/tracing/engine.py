@@ -20,14 +20,13 @@ against.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import connection
 
+from chihuy.core.memory import cycle_gc_paused
 from chihuy.tracing.models import CheckIn
 from chihuy.tracing.times import DAY
 
@@ -96,20 +95,6 @@ def source_visits(windows: dict[int, tuple[int, int]], visitors: dict[int, set[i
     return found
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while hundreds of thousands of hits are made (tuples and records that form
-    no cycle): its passes over the growing heap cost as much as the work itself (measured: 3.0 s → 1.6 s for
-    1,000 F0 in bench/exposure.py)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _chunks(visits: Sequence[Visit], size: int = CHUNK) -> Iterator[Sequence[Visit]]:
     for start in range(0, len(visits), size):
         yield visits[start : start + size]
@@ -138,7 +123,7 @@ def near_checkins(
     hits: list[Hit] = []
     append = hits.append
     new = tuple.__new__  # a Hit straight from the row, without the named tuple's Python-level __new__
-    with _gc_paused(), connection.cursor() as cur:
+    with cycle_gc_paused(), connection.cursor() as cur:
         for chunk in _chunks(visits, PG_CHUNK if postgres else CHUNK):
             if postgres:
                 # Arrays, not a VALUES list of 5 × n parameters (the driver's parsing of those cost more than the
@@ -198,7 +183,7 @@ def aggregate(hits: Iterable[Hit]) -> dict[tuple[int, int], Exposure]:
     """(source, exposed visitor) → the closest hit (most minutes together, then nearest) and the number of hits."""
     result: dict[tuple[int, int], Exposure] = {}
     get = result.get
-    with _gc_paused():
+    with cycle_gc_paused():
         for hit in hits:
             key = (hit[0], hit[1])  # (source, visitor): by index, the named fields cost an attribute lookup each
             seen = get(key)
