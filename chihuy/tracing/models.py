@@ -25,7 +25,7 @@ class Venue(BaseModel):
     site = models.OneToOneField("places.Site", on_delete=models.PROTECT, related_name="venue")
     unit = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+")
     unit_path = models.CharField(max_length=255)
-    code = models.CharField(max_length=12, unique=True)
+    code = models.CharField(max_length=12, unique=True)  # collated "C" on PostgreSQL, as Visitor.phone
     category = models.CharField(max_length=20, choices=VenueCategory.choices)
     status = models.CharField(max_length=10, choices=VenueStatus.choices, default=VenueStatus.ACTIVE)
     status_reason = models.CharField(max_length=300, blank=True)
@@ -56,6 +56,8 @@ class Venue(BaseModel):
 class Visitor(models.Model):
     """Whoever checked in with this phone number; linked to a registry person once matched (CCCD, then phone)."""
 
+    # On PostgreSQL collated "C" (byte order; migration 0006): an exact-match key, looked up 10,000 at a time by the
+    # ingest. Any AlterField of this column must keep that COLLATE.
     phone = models.CharField(max_length=15, unique=True)
     name = models.CharField(max_length=200, blank=True)
     national_id = models.CharField(max_length=12, blank=True, db_index=True)
@@ -130,6 +132,7 @@ class CheckIn(models.Model):
     )
     # Unique where given (a partial index, see Meta): the check-ins scanned at the venue — nearly all — have none, and
     # neither a full unique index nor PostgreSQL's extra LIKE index for it should grow with them.
+    # Collated "C" on PostgreSQL (migration 0006), as Visitor.phone.
     event_key = models.CharField(max_length=110, null=True, blank=True)
     digest = models.CharField(max_length=16, blank=True)
 
