@@ -1,9 +1,10 @@
 from django.db import migrations
 
 # PostgreSQL only: the keys the ingest looks up by the thousand compared byte by byte (collation "C") instead of
-# through the database's linguistic collation. They are exact-match keys in ASCII (event ids, phone numbers, venue
-# codes): under any deterministic collation equal means byte-equal, and ASCII sorts the same either way, so
-# uniqueness, lookups and order mean what they meant; only the cost changes. Measured on the benchmark's 30M month
+# through the database's linguistic collation. They are exact-match keys: under any deterministic collation equal
+# means byte-equal, so uniqueness and lookups mean what they meant. Venue codes (generated) and phones (normalised)
+# are ASCII and sort the same either way; event ids are whatever the sender sends, but are only ever matched, never
+# ordered for anyone. Only the cost changes. Measured on the benchmark's 30M month
 # (bench/exposure.py): a COPY of 10,000 check-ins 121 → 95 ms (the event_key index's inserts 37 → 11 ms), a lookup
 # of 10,000 phones 48 → 33 ms, of 9,000 venue codes 17 → 13 ms. SQLite compares bytes already (BINARY). Django
 # cannot say this per database in the field (`db_collation="C"` would break SQLite), so a migration does it; an

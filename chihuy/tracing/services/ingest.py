@@ -40,7 +40,7 @@ from chihuy.people.validators import normalize_national_id, normalize_phone
 from chihuy.tracing import times
 from chihuy.tracing.enums import Channel, Outcome, VenueStatus
 from chihuy.tracing.models import CheckIn, IngestBatch, Venue, Visitor
-from chihuy.tracing.policies import checkin_rule
+from chihuy.tracing.policies import CheckInRule, checkin_rule
 
 SOURCE_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}\Z")
 _MOBILE_RE = re.compile(r"0[35789]\d{8}\Z")
@@ -260,7 +260,7 @@ class _Judged:
 
 
 def _judge(
-    events: Sequence[Any], *, venues: dict[str, tuple[int, str]], rule: Any, prefix: str, batch_id: int
+    events: Sequence[Any], *, venues: dict[str, tuple[int, str]], rule: CheckInRule, prefix: str, batch_id: int
 ) -> _Judged:
     """Each event accepted (a row to store, its visitor still to find), a duplicate of an earlier one in the batch,
     or rejected with the field and the reason — in one pass."""
