@@ -17,11 +17,14 @@ Then the real code is timed, the clock pinned to 30/11/2021 22:00 (Vietnam):
 1. bulk ingest through `chihuy.tracing.services.ingest.checkins_ingest` (the API bulk endpoint minus HTTP):
    batches of 10,000 JSON-like events with their ids (200,000 at full size, each batch committed) into the loaded
    table, two days of late check-ins at the same venues by the same people; events/s (targets ≥ 50,000/s
-   PostgreSQL, ≥ 20,000/s SQLite). The ingested rows are deleted afterwards (not timed), so that the next run
-   finds the generated month;
+   PostgreSQL, ≥ 20,000/s SQLite). The ingested rows are deleted afterwards (not timed), so that the next steps and
+   runs find the generated month. Timed after 2 and 3 and before the peers, whose scans of the whole month leave
+   the operating system's cache without the day regions the ingest writes to;
 2. one F0 (its ~20 visits in a 10-day infectious window): `engine.source_visits` + `engine.near_checkins` +
    `engine.aggregate`, the path `response.exposure` takes; p50/p95 over 200 random F0 (target p95 < 20 ms);
-3. 1,000 active F0 at once, the same path (target < 10 s);
+3. 1,000 active F0 at once, the same path: the first run (target < 10 s, judged on it: its pages come from
+   disk after the earlier steps), then the median of three more — the figure the ratios use, since both peers
+   are timed warm too;
 4. correctness: the hits equal `engine.brute_force` on a sample of F0 (asserted) and DuckDB's result set
    (asserted);
 5. peak memory (max RSS of the process; the database's cache setting beside it) of each step.
@@ -29,9 +32,9 @@ Then the real code is timed, the clock pinned to 30/11/2021 22:00 (Vietnam):
 Peers in the same run over the same data: DuckDB (the check-ins exported once to Parquet from the project's
 database, loaded into an in-memory table; its best plan, a hash join on venue with the overlap predicate) — timed
 with and without the load; and a plain SQL self-join on the project's database (the F0's check-ins joined to the
-check-ins on venue and the overlap predicate written directly, no range bound), on a subset of the F0 when the
-whole batch would take too long (then extrapolated, and marked so). EXPLAIN (ANALYZE) on PostgreSQL and EXPLAIN
-QUERY PLAN on SQLite of the engine's statement go into the JSON.
+check-ins on venue and the overlap predicate written directly, no range bound), on the whole batch, run once
+before it is timed. EXPLAIN (ANALYZE) on PostgreSQL and EXPLAIN QUERY PLAN on SQLite of the engine's statement go into
+the JSON.
 
     CHIHUY_BENCH_SIZE=tiny|small|full   (default full; tiny is what `make test` runs: SQLite, no result file)
     CHIHUY_BENCH_DB=sqlite|postgres|both  (default sqlite, or postgres when DATABASE_URL is a PostgreSQL URL)
@@ -83,7 +86,6 @@ SIZES: dict[str, dict[str, int]] = {
         "batch_f0": 50,
         "ingest": 20_000,
         "brute_f0": 10,
-        "selfjoin_f0": 50,
     },
     "small": {
         "checkins": 1_000_000,
@@ -93,7 +95,6 @@ SIZES: dict[str, dict[str, int]] = {
         "batch_f0": 1_000,
         "ingest": 200_000,
         "brute_f0": 20,
-        "selfjoin_f0": 1_000,
     },
     "full": {
         "checkins": 30_000_000,
@@ -103,7 +104,6 @@ SIZES: dict[str, dict[str, int]] = {
         "batch_f0": 1_000,
         "ingest": 200_000,  # 20 batches: the rate is steady by then, and the rows must be deleted again
         "brute_f0": 10,
-        "selfjoin_f0": 100,
     },
 }
 SIZE_NAME = os.environ.get("CHIHUY_BENCH_SIZE", "full")
@@ -126,6 +126,7 @@ NOW = dt.datetime(2021, 11, 30, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))
 INFECTIOUS_DAYS = 10  # an F0's window: the last 10 days of the month (~20 visits at 2 a day)
 INGEST_BATCH = 10_000
 DEFAULT_DWELL = 60
+BATCH_RUNS = 3  # timed runs of the batch after its first (cold) one
 TARGETS = {"ingest_pg": 50_000, "ingest_sqlite": 20_000, "one_p95_ms": 20.0, "batch_s": 10.0}
 CATEGORIES = [  # category, share of venues, popularity factor
     ("market", 0.03, 30.0),
@@ -565,17 +566,31 @@ def bench_one(picks: list[int]) -> tuple[dict[str, Any], dict[int, set[tuple[int
 
 
 def bench_batch(f0: list[int]) -> tuple[dict[str, Any], set[tuple[int, ...]]]:
+    """The first run meets pages the earlier steps did not touch (the target < 10 s is judged on it); the ratios
+    use the median of the next BATCH_RUNS, as the peers are timed after a warm-up too (DuckDB holds its table in
+    memory, the self-join is run once first)."""
     reset_peak()
-    ms, (visits, hits, agg) = timed(lambda: ours(f0))
+    first_ms, (visits, hits, agg) = timed(lambda: ours(f0))
+    keys = engine.as_keys(hits)
+    peak = peak_mb()  # one run's hits, pairs and the comparison keys (later runs would add a second key set)
+    warm = []
+    for _ in range(BATCH_RUNS):
+        del visits, hits, agg  # not alive while the next run makes its own: the peak is one run's
+        ms, (visits, hits, agg) = timed(lambda: ours(f0))
+        warm.append(ms)
+        if engine.as_keys(hits) != keys:
+            raise SystemExit("the batch found other hits on a second run")
     return {
         "f0": len(f0),
-        "seconds": round(ms / 1000, 3),
+        "first_run_seconds": round(first_ms / 1000, 3),
+        "seconds": round(float(np.median(warm)) / 1000, 3),
+        "runs": [round(ms / 1000, 3) for ms in warm],
         "visits": len(visits),
         "hits": len(hits),
         "exposed_pairs": len(agg),
         "exposed_people": len({v for _s, v in agg}),
-        "peak_rss_mb": peak_mb(),
-    }, engine.as_keys(hits)
+        "peak_rss_mb": peak,
+    }, keys
 
 
 def check_brute_force(picks: list[int], keys: dict[int, set[tuple[int, ...]]]) -> dict[str, Any]:
@@ -735,23 +750,21 @@ def selfjoin(f0: list[int], exclude: list[int]) -> set[tuple[int, ...]]:
 
 
 def bench_selfjoin(one: list[int], batch: list[int], batch_keys: set[tuple[int, ...]]) -> dict[str, Any]:
-    n = min(SIZE["selfjoin_f0"], len(batch))
-    subset = batch[:n]
-    ms, found = timed(lambda: selfjoin(subset, batch))  # the batch's other F0 are excluded too, as in ours
-    if n < len(batch) and ms * len(batch) / n < 120_000:  # the whole batch is affordable: measured, not scaled
-        n, subset = len(batch), batch
-        ms, found = timed(lambda: selfjoin(subset, batch))
-    expected = {k for k in batch_keys if k[0] in set(subset)}
-    if found != expected:
-        raise SystemExit(f"the self-join found {len(found)} hits, the engine {len(expected)}")
+    """The whole batch, run once and then timed. Never a subset scaled up: on PostgreSQL the plan is a hash join over
+    the month whose cost hardly grows with the number of F0 (measured: 100 F0 12.2 s, 1,000 F0 13.9 s), so scaling
+    100 F0 linearly overstated the peer tenfold."""
+    first_ms, found = timed(lambda: selfjoin(batch, batch))  # the batch's other F0 are excluded too, as in ours
+    if found != batch_keys:
+        raise SystemExit(f"the self-join found {len(found)} hits, the engine {len(batch_keys)}")
+    del found
+    ms, found = timed(lambda: selfjoin(batch, batch))
+    if found != batch_keys:
+        raise SystemExit(f"the self-join found {len(found)} hits on its second run, the engine {len(batch_keys)}")
     samples = [timed(lambda f0=f0: selfjoin([f0], [f0]))[0] for f0 in one[:20]]
-    extrapolated = n < len(batch)
     return {
-        "f0_measured": n,
-        "seconds_measured": round(ms / 1000, 3),
-        "batch_seconds": round(ms / 1000 * len(batch) / n, 3),
-        "batch_extrapolated": extrapolated,
-        "note": f"measured on {n} of the {len(batch)} F0 and scaled linearly (EXTRAPOLATED)" if extrapolated else "",
+        "f0": len(batch),
+        "batch_seconds": round(ms / 1000, 3),
+        "first_run_seconds": round(first_ms / 1000, 3),
         "equal_to_ours": True,
         "one_f0": summary(samples),
     }
@@ -940,15 +953,17 @@ def measure(setup: dict[str, Any], wall: float) -> None:
     log(f"one F0: {one_f0}")
     batch_result, batch_keys = bench_batch(batch)
     log(f"batch: {batch_result}")
+    # Before the peers: their scans of the whole month (DuckDB's export and load, the self-join's hash join or
+    # skip-scans, each run twice) leave the operating system's cache without the day regions the ingest writes to.
+    actor = bench_actor()
+    ingest = bench_ingest(actor)
+    log(f"ingest: {ingest}")
     brute = check_brute_force(one[: SIZE["brute_f0"]], keys)
     log(f"brute force: {brute}")
     duck = bench_duckdb(one, batch, batch_keys)
     log(f"duckdb: {duck}")
     plain = bench_selfjoin(one, batch, batch_keys)
     log(f"self-join: {plain}")
-    actor = bench_actor()
-    ingest = bench_ingest(actor)
-    log(f"ingest: {ingest}")
     target_rate = TARGETS["ingest_pg" if POSTGRES else "ingest_sqlite"]
     ratios = {
         "batch_ours_over_duckdb": round(batch_result["seconds"] / max(duck["batch_seconds"], 1e-3), 3),
@@ -986,7 +1001,7 @@ def measure(setup: dict[str, Any], wall: float) -> None:
         "targets_met": {
             f"ingest_ge_{target_rate}_per_s": ingest["events_per_s"] >= target_rate,
             "one_f0_p95_lt_20ms": one_f0["p95_ms"] < TARGETS["one_p95_ms"],
-            "batch_1000_lt_10s": batch_result["seconds"] < TARGETS["batch_s"],
+            "batch_1000_lt_10s": batch_result["first_run_seconds"] < TARGETS["batch_s"],
             "batch_ours_over_duckdb_le_1": ratios["batch_ours_over_duckdb"] <= 1.0,
             "batch_selfjoin_over_ours_ge_5": ratios["batch_selfjoin_over_ours"] >= 5,
         },
